@@ -1,0 +1,125 @@
+"""The unit every shell-command rule works on: one simple command that would run.
+
+``classify/shell.py`` turns a command line into these after unwrapping pipelines,
+lists, wrappers (``sudo``, ``env``, ``timeout`` ...), ``bash -c`` strings and
+substitutions; the tool-family modules in ``classify/commands/`` then judge each one
+by its program and arguments. Keeping this type small and frozen lets the families
+stay pure functions that can be tested and fuzzed on their own.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from interlock.config import Config, MatchKind
+from interlock.models import Category, Finding, Risk, Scope
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    """A redirection attached to a command: ``op`` such as ``>``, ``>>``, ``<``."""
+
+    op: str
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
+class SimpleCommand:
+    """One program invocation, after quotes and wrappers are resolved.
+
+    ``argv`` holds the words as the program would receive them (quotes removed,
+    escapes applied). ``text`` is the exact source span, used as evidence.
+    ``wrappers`` lists what it was unwrapped from, outermost first (``sudo``,
+    ``bash -c``, ``ssh prod-db`` ...). ``stdin`` is a heredoc or here-string body fed
+    to it, when one is. ``remote_host`` is set when it runs on another machine
+    through ``ssh``; ``container`` when through ``kubectl exec`` or ``docker exec``.
+    """
+
+    argv: tuple[str, ...]
+    text: str
+    assignments: Mapping[str, str] = field(default_factory=dict)
+    redirects: tuple[Redirect, ...] = ()
+    wrappers: tuple[str, ...] = ()
+    stdin: str | None = None
+    elevated: bool = False
+    remote_host: str | None = None
+    container: str | None = None
+
+    @property
+    def program(self) -> str:
+        """The program's base name: ``/usr/bin/rm`` and ``rm`` are both ``rm``."""
+        return posixpath.basename(self.argv[0]) if self.argv else ""
+
+    @property
+    def args(self) -> tuple[str, ...]:
+        """The arguments after the program name."""
+        return self.argv[1:]
+
+
+@dataclass(frozen=True, slots=True)
+class CommandContext:
+    """What a rule may know besides the command: config, cwd and a forced environment."""
+
+    config: Config
+    cwd: str | None = None
+    environment: str | None = None
+    variables: Mapping[str, str] = field(default_factory=dict)
+
+    def resolve_environment(self, kind: MatchKind, value: str | None) -> str | None:
+        """Name of the environment ``value`` belongs to, the forced one, or ``None``.
+
+        A forced environment (``--env``) wins: the operator said where this runs.
+        ``None`` means unknown, which the floor treats as protected.
+        """
+        if self.environment:
+            return self.environment
+        if not value:
+            return None
+        env = self.config.resolve(kind, value)
+        return env.name if env else None
+
+
+#: A tool-family rule set: findings for one simple command.
+Handler = Callable[[SimpleCommand, CommandContext], Iterable[Finding]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A documented rule id: what it finds and a command that triggers it.
+
+    Meta-tests check that every rule's examples produce a finding with its id, so the
+    registry cannot drift from the code.
+    """
+
+    rule_id: str
+    category: Category
+    description: str
+    examples: tuple[str, ...]
+
+
+def finding(
+    rule: Rule,
+    cmd: SimpleCommand,
+    *,
+    scope: Scope,
+    target: str,
+    explanation: str,
+    risk: Risk = Risk.MEDIUM,
+    environment: str | None = None,
+    stateful: bool = False,
+    category: Category | None = None,
+) -> Finding:
+    """Build a finding for ``rule`` with the command's exact text as evidence."""
+    return Finding(
+        rule_id=rule.rule_id,
+        category=category or rule.category,
+        scope=scope,
+        target=target,
+        evidence=cmd.text,
+        explanation=explanation,
+        risk=risk,
+        environment=environment,
+        stateful=stateful,
+    )

@@ -1,0 +1,51 @@
+"""The ``interlock`` command: thin verbs over the library.
+
+Each verb lives in its own module with a ``register(subparsers)`` that adds its
+arguments and a ``run(args) -> int``; heavy imports happen inside ``run`` so that a
+quick verb does not pay for the others. ``InterlockError`` is caught once here and
+turned into its diagnostics and exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from interlock.errors import InterlockError
+
+#: Verb modules under ``interlock.cli``, in the order ``--help`` lists them.
+VERBS: tuple[str, ...] = ("check",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser, with every verb registered."""
+    parser = argparse.ArgumentParser(
+        prog="interlock",
+        description="Change control between AI coding agents and production.",
+    )
+    sub = parser.add_subparsers(dest="verb", metavar="VERB")
+    sub.required = True
+    for name in VERBS:
+        module = importlib.import_module(f"interlock.cli.{name.replace('-', '_')}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except InterlockError as exc:
+        print(exc.diagnostics(), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
