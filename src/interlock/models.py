@@ -85,6 +85,29 @@ def strictest(*verdicts: Verdict) -> Verdict:
     return max(verdicts, key=VERDICT_ORDER.__getitem__, default=Verdict.ALLOW)
 
 
+class PrincipalKind(StrEnum):
+    """Humans may approve; agents only ever act for exactly one human."""
+
+    HUMAN = "human"
+    AGENT = "agent"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who asks or votes. An agent has ``acts_for`` (its human) and an optional profile."""
+
+    name: str
+    kind: PrincipalKind
+    groups: tuple[str, ...] = ()
+    acts_for: str | None = None
+    profile: str | None = None
+
+    @property
+    def human(self) -> str:
+        """The human accountable for this principal: itself, or the one an agent serves."""
+        return self.name if self.kind is PrincipalKind.HUMAN else (self.acts_for or "")
+
+
 class ActionKind(StrEnum):
     """What sort of payload an action carries."""
 
