@@ -13,7 +13,7 @@ import sys
 import time
 import traceback
 
-SUITES: tuple[str, ...] = ("shell",)
+SUITES: tuple[str, ...] = ("shell", "policy", "approvals", "plans", "audit")
 
 
 def main() -> int:

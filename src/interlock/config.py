@@ -1,4 +1,4 @@
-"""interlock.yaml: environments, people, agents and rules, validated on load.
+"""interlock.yaml: environments, people, agents, permissions, windows and policies.
 
 The configuration model is a tree of frozen dataclasses; one generic loader walks
 the YAML node tree against their type hints, so every error names the bad key
@@ -9,7 +9,12 @@ named ``production`` or ``prod`` are protected and need two approvers.
 
 The floor (DESIGN.md) is enforced here at load time as well as at decision time:
 a protected environment asking for fewer than two approvers is rejected, so a
-config that tries to lower it never loads.
+config that tries to lower it never loads. Cross-references (a person's groups, an
+agent's human and profile, the environments a permission, freeze or window names)
+are checked on load too, so a typo is an error rather than a rule that silently
+never applies. The identity part follows issue 4: ``people`` (name -> groups),
+``agents`` (name -> the human it acts ``for`` and its ``profile``), ``groups`` and
+``profiles`` (action classes allowed per environment, ``"*"`` for any other).
 """
 
 from __future__ import annotations
@@ -18,8 +23,11 @@ import dataclasses
 import fnmatch
 import types
 import typing
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, time
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -90,6 +98,124 @@ class EnvironmentConfig:
     match: MatchConfig = field(default_factory=MatchConfig, metadata={"doc": "how to recognise it"})
 
 
+class ActionClass(StrEnum):
+    """What a permission allows: the classes every finding is mapped to.
+
+    The mapping from findings lives in ``interlock.policy.permissions`` (defined once).
+    Classes are independent: ``destroy`` does not imply ``change``.
+    """
+
+    READ = "read"
+    PLAN = "plan"
+    CHANGE = "change"
+    DESTROY = "destroy"
+    APPROVE = "approve"
+
+
+#: Action classes allowed per environment name; ``"*"`` covers environments not listed.
+Permissions = Mapping[str, tuple[ActionClass, ...]]
+
+#: The key of a permission table that applies to every environment not named in it.
+ANY_ENVIRONMENT = "*"
+
+
+class Weekday(StrEnum):
+    """Days of the week as deployment windows name them (``mon`` ... ``sun``)."""
+
+    MON = "mon"
+    TUE = "tue"
+    WED = "wed"
+    THU = "thu"
+    FRI = "fri"
+    SAT = "sat"
+    SUN = "sun"
+
+
+@dataclass(frozen=True, slots=True)
+class PersonConfig:
+    """A human who may request, approve or be acted for by agents."""
+
+    name: str = field(default="", metadata={"doc": "set from the mapping key"})
+    groups: tuple[str, ...] = field(
+        default=(), metadata={"doc": "groups the person belongs to (names under ``groups``)"}
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AgentConfig:
+    """An agent: always acts for exactly one human, limited by its profile."""
+
+    name: str = field(default="", metadata={"doc": "set from the mapping key"})
+    acts_for: str = field(
+        default="",
+        metadata={"key": "for", "doc": "the human the agent acts for (a name under ``people``)"},
+    )
+    profile: str = field(
+        default="",
+        metadata={"doc": "its agent profile (a name under ``profiles``); empty: the default"},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class GroupConfig:
+    """A group of humans and what its members may do, per environment."""
+
+    name: str = field(default="", metadata={"doc": "set from the mapping key"})
+    permissions: Permissions = field(
+        default_factory=dict,
+        metadata={"doc": "environment (or ``*``) -> action classes: read, plan, change, ..."},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileConfig:
+    """An agent profile: the most an agent may do, whatever its human may."""
+
+    name: str = field(default="", metadata={"doc": "set from the mapping key"})
+    description: str = field(default="", metadata={"doc": "what the profile is for"})
+    permissions: Permissions = field(
+        default_factory=dict,
+        metadata={"doc": "environment (or ``*``) -> action classes; never ``approve``"},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FreezeConfig:
+    """A change freeze: changes and destroys in its environments are held (or denied)."""
+
+    name: str = field(default="", metadata={"doc": "set from the mapping key"})
+    environments: tuple[str, ...] = field(
+        default=(), metadata={"doc": "environment names or globs; empty means every one"}
+    )
+    start: datetime | None = field(
+        default=None, metadata={"doc": "ISO 8601 with a time zone; empty: already started"}
+    )
+    end: datetime | None = field(
+        default=None, metadata={"doc": "ISO 8601 with a time zone; empty: until removed"}
+    )
+    reason: str = field(default="", metadata={"doc": "shown in every decision it affects"})
+    deny: bool = field(default=False, metadata={"doc": "deny instead of holding for approval"})
+
+
+@dataclass(frozen=True, slots=True)
+class WindowConfig:
+    """A deployment window: outside all of an environment's windows, changes are held."""
+
+    name: str = field(default="", metadata={"doc": "set from the mapping key"})
+    environments: tuple[str, ...] = field(
+        default=(), metadata={"doc": "environment names or globs; empty means every one"}
+    )
+    days: tuple[Weekday, ...] = field(
+        default=tuple(Weekday), metadata={"doc": "days it opens: mon, tue, ... (default all)"}
+    )
+    start: time = field(default=time(0, 0), metadata={"doc": "opening time, ``HH:MM``"})
+    end: time = field(
+        default=time(23, 59, 59), metadata={"doc": "closing time, ``HH:MM``; before start wraps"}
+    )
+    timezone: str = field(default="UTC", metadata={"doc": "IANA time zone of start and end"})
+    reason: str = field(default="", metadata={"doc": "shown when a change falls outside"})
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     """The whole of interlock.yaml."""
@@ -105,6 +231,41 @@ class Config:
     large_blast_radius: int = field(
         default=20, metadata={"doc": "resource changes above which a plan is 'large'"}
     )
+    people: Mapping[str, PersonConfig] = field(
+        default_factory=dict,
+        metadata={"doc": "humans by name; once any is listed, unlisted humans are refused"},
+    )
+    agents: Mapping[str, AgentConfig] = field(
+        default_factory=dict, metadata={"doc": "agents by name: the human each acts for"}
+    )
+    groups: Mapping[str, GroupConfig] = field(
+        default_factory=dict, metadata={"doc": "groups by name and their permissions"}
+    )
+    profiles: Mapping[str, ProfileConfig] = field(
+        default_factory=dict, metadata={"doc": "agent profiles by name and their permissions"}
+    )
+    default_agent_profile: str = field(
+        default="",
+        metadata={"doc": "profile of agents that name none; empty: such agents are denied"},
+    )
+    freezes: Mapping[str, FreezeConfig] = field(
+        default_factory=dict, metadata={"doc": "change freezes by name"}
+    )
+    windows: Mapping[str, WindowConfig] = field(
+        default_factory=dict, metadata={"doc": "deployment windows by name"}
+    )
+    policies: tuple[str, ...] = field(
+        default=(),
+        metadata={"doc": "Rego files or directories, relative to this file's directory"},
+    )
+    break_glass_group: str = field(
+        default="oncall", metadata={"doc": "the group whose members may approve break-glass"}
+    )
+
+    @property
+    def restricts_identity(self) -> bool:
+        """Whether permissions apply: any of people, agents, groups or profiles is set."""
+        return bool(self.people or self.agents or self.groups or self.profiles)
 
     def environment(self, name: str | None) -> EnvironmentConfig | None:
         """Return the environment called ``name`` or aliased to it, if any."""
@@ -188,7 +349,10 @@ def load_config(path: str | Path | None) -> Config:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read config {path}: {exc.strerror}") from exc
-    return parse_config(text, source=str(path))
+    config = parse_config(text, source=str(path))
+    base = Path(path).resolve().parent
+    policies = tuple(str(base / p) for p in config.policies)
+    return dataclasses.replace(config, policies=policies)
 
 
 def parse_config(text: str, *, source: str = "interlock.yaml") -> Config:
@@ -204,30 +368,10 @@ def parse_config(text: str, *, source: str = "interlock.yaml") -> Config:
     if node is None:
         return default_config()
     config: Config = _build(Config, node, "", source)
-    for name, env in config.environments.items():
-        if env.protected and env.approvals < FLOOR_APPROVALS:
-            line = _line_of(node, ("environments", name, "approvals"))
-            raise ConfigError(
-                f"{source}: environments.{name}.approvals{line}: a protected environment "
-                f"needs at least {FLOOR_APPROVALS} approvers, got {env.approvals}",
-                hint="the two-person floor cannot be lowered by configuration",
-            )
-        if env.approvals < 1:
-            raise ConfigError(f"{source}: environments.{name}.approvals must be at least 1")
+    from interlock.configcheck import check_config
+
+    check_config(config, node, source)
     return config
-
-
-def _line_of(root: Any, keys: tuple[str, ...]) -> str:
-    node = root
-    for key in keys:
-        found = None
-        for k, v in getattr(node, "value", ()):
-            if getattr(k, "value", None) == key:
-                found = v
-        if found is None:
-            return ""
-        node = found
-    return f" (line {node.start_mark.line + 1})"
 
 
 def _build(tp: Any, node: Any, path: str, source: str) -> Any:
@@ -269,7 +413,7 @@ def _build_dataclass(tp: Any, node: Any, path: str, source: str, where: str) -> 
     if not isinstance(node, yaml.MappingNode):
         raise ConfigError(f"{where}: expected a mapping")
     hints = typing.get_type_hints(tp)
-    known = {f.name for f in dataclasses.fields(tp)}
+    known = {_key_of(f): f.name for f in dataclasses.fields(tp)}
     kwargs: dict[str, Any] = {}
     for k, v in node.value:
         key = str(k.value)
@@ -279,8 +423,13 @@ def _build_dataclass(tp: Any, node: Any, path: str, source: str, where: str) -> 
                 f"{source}: {sub} (line {k.start_mark.line + 1}): unknown key",
                 hint=f"known keys here: {', '.join(sorted(known))}",
             )
-        kwargs[key] = _build(hints[key], v, sub, source)
+        kwargs[known[key]] = _build(hints[known[key]], v, sub, source)
     return tp(**kwargs)
+
+
+def _key_of(f: dataclasses.Field[Any]) -> str:
+    """The YAML key of a field: its name, unless that is a Python keyword (``for``)."""
+    return str(f.metadata.get("key", f.name))
 
 
 def _build_scalar(tp: Any, node: Any, where: str) -> Any:
@@ -288,6 +437,8 @@ def _build_scalar(tp: Any, node: Any, where: str) -> Any:
 
     if not isinstance(node, yaml.ScalarNode):
         raise ConfigError(f"{where}: expected a single value")
+    if tp is datetime or tp is time:
+        return _build_moment(tp, str(node.value), where)
     raw = yaml.safe_load(yaml.serialize(node))
     if tp is bool and isinstance(raw, bool):
         return raw
@@ -301,6 +452,8 @@ def _build_scalar(tp: Any, node: Any, where: str) -> Any:
         except ValueError:
             pass
     name = getattr(tp, "__name__", str(tp))
+    if isinstance(tp, type) and issubclass(tp, StrEnum):
+        name = "one of " + ", ".join(m.value for m in tp)
     raise ConfigError(f"{where}: expected {name}, got {raw!r}")
 
 
@@ -309,7 +462,7 @@ def reference(tp: type[Any] = Config, prefix: str = "") -> list[tuple[str, str, 
     rows: list[tuple[str, str, str]] = []
     hints = typing.get_type_hints(tp)
     for f in dataclasses.fields(tp):
-        key = f"{prefix}{f.name}"
+        key = f"{prefix}{_key_of(f)}"
         hint = hints[f.name]
         doc = str(f.metadata.get("doc", ""))
         args = typing.get_args(hint)
@@ -324,7 +477,40 @@ def reference(tp: type[Any] = Config, prefix: str = "") -> list[tuple[str, str, 
     return rows
 
 
+def _build_moment(tp: Any, text: str, where: str) -> datetime | time:
+    """A timestamp (ISO 8601, with a zone) or a time of day (``HH:MM``), from the raw text.
+
+    The raw text is used rather than YAML's reading, which turns ``9:30`` into 570.
+    """
+    text = text.strip()
+    if tp is time and len(text) >= 4 and text[1] == ":":
+        text = "0" + text  # 9:30 is 09:30
+    try:
+        value: datetime | time = tp.fromisoformat(text)
+    except ValueError:
+        wanted = "an ISO 8601 timestamp" if tp is datetime else "a time of day HH:MM"
+        raise ConfigError(f"{where}: expected {wanted}, got {text!r}") from None
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise ConfigError(
+            f"{where}: {text!r} has no time zone", hint="add Z or an offset such as +01:00"
+        )
+    return value
+
+
+def valid_timezone(name: str) -> bool:
+    """Whether ``name`` is an IANA time zone this machine knows."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def _type_name(hint: Any) -> str:
     if typing.get_origin(hint) is tuple:
         return f"list of {_type_name(typing.get_args(hint)[0])}"
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(hint) if a is not type(None))
+    if typing.get_origin(hint) in (Mapping, dict):
+        return f"mapping of {_type_name(typing.get_args(hint)[1])}"
     return getattr(hint, "__name__", str(hint))

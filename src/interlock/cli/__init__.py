@@ -10,13 +10,25 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
 from interlock.errors import InterlockError
 
 #: Verb modules under ``interlock.cli``, in the order ``--help`` lists them.
-VERBS: tuple[str, ...] = ("check",)
+VERBS: tuple[str, ...] = (
+    "check",
+    "token",
+    "request",
+    "requests",
+    "approve",
+    "deny",
+    "grant",
+    "policy",
+    "audit",
+    "keys",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,6 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # the reader went away (``interlock ... | head``): nothing left to say to it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     return code
 
 

@@ -1,12 +1,13 @@
-"""Decisions: an Assessment (and, later, principals) in, a Decision with reasons out."""
+"""Decisions: an Assessment and its requester in, a Decision with every reason out.
+
+``decide`` is the one entry point (``policy/engine.py``): the floor, permissions,
+time windows, per-environment configuration, then Rego policies, each only ever
+making the decision stricter.
+"""
 
 from __future__ import annotations
 
-from interlock.config import Config
-from interlock.models import Assessment, Decision
-from interlock.policy.floor import floor_decision
+from interlock.policy.engine import decide
+from interlock.policy.rego import PolicySet, load_policies
 
-
-def decide(assessment: Assessment, config: Config) -> Decision:
-    """The decision for ``assessment``: the floor, then whatever config adds."""
-    return floor_decision(assessment, config)
+__all__ = ["PolicySet", "decide", "load_policies"]

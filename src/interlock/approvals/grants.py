@@ -1,0 +1,99 @@
+"""Grants: single-use permission to execute one approved digest (DESIGN.md floor rule 5).
+
+A quorum issues exactly one grant per request (``grants.request_id`` is unique). Using
+it is one conditional ``UPDATE ... WHERE used_at IS NULL AND digest = :d AND
+expires_at > :now``: the database decides the race, so of any number of concurrent
+users exactly one sees a row count of one. Every other attempt is refused with the
+precise reason (no grant, another digest, used already, expired), found by reading
+the row after the update matched nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, select, update
+
+from interlock.approvals.requests import RequestRecord, Status
+from interlock.audit.log import append
+from interlock.identity.clock import aware
+from interlock.store.records import grants
+
+
+@dataclass(frozen=True, slots=True)
+class GrantUse:
+    """The answer to a grant use: ``ok`` with the grant id, or the reason it was refused."""
+
+    ok: bool
+    reason: str
+    grant_id: str | None = None
+
+
+def issue(conn: Connection, record: RequestRecord, *, now: datetime, actor: str | None) -> str:
+    """Issue the grant of an approved request; it expires with the request."""
+    grant_id = "grt-" + secrets.token_hex(6)
+    conn.execute(
+        grants.insert().values(
+            id=grant_id,
+            request_id=record.id,
+            digest=record.digest,
+            issued_at=now,
+            expires_at=record.expires_at,
+            used_at=None,
+            used_by=None,
+        )
+    )
+    body = {"request": record.id, "grant": grant_id, "digest": record.digest}
+    append(conn, "grant-issued", actor, {**body, "expires_at": record.expires_at.isoformat()})
+    return grant_id
+
+
+def consume(
+    conn: Connection, record: RequestRecord, digest: str, *, now: datetime, by: str
+) -> GrantUse:
+    """Use the grant of ``record`` for ``digest`` once; refusals say why, nothing changes."""
+    wanted = digest.strip().lower()
+    if record.status is not Status.APPROVED:
+        return GrantUse(False, f"request {record.id} is {record.status.value}, not approved")
+    result = conn.execute(
+        update(grants)
+        .where(
+            grants.c.request_id == record.id,
+            grants.c.digest == wanted,
+            grants.c.used_at.is_(None),
+            grants.c.expires_at > now,
+        )
+        .values(used_at=now, used_by=by)
+    )
+    if result.rowcount == 1:
+        return GrantUse(True, "granted: this digest may run once", _grant_id(conn, record.id))
+    return GrantUse(False, _why_not(conn, record, wanted, now))
+
+
+def _grant_id(conn: Connection, request_id: str) -> str | None:
+    query = select(grants.c.id).where(grants.c.request_id == request_id)
+    return conn.execute(query).scalar_one_or_none()
+
+
+def _why_not(conn: Connection, record: RequestRecord, digest: str, now: datetime) -> str:
+    row = conn.execute(select(grants).where(grants.c.request_id == record.id)).one_or_none()
+    if row is None:
+        return f"request {record.id} has no grant"
+    if row.digest != digest:
+        return (
+            f"digest {digest[:16]}… is not the approved digest {row.digest[:16]}…; "
+            "a changed action is a new request"
+        )
+    if row.used_at is not None:
+        return f"the grant of {record.id} was used already at {aware(row.used_at).isoformat()}"
+    if aware(row.expires_at) <= now:
+        return f"the grant of {record.id} expired at {aware(row.expires_at).isoformat()}"
+    return f"the grant of {record.id} could not be used"
+
+
+def used(conn: Connection, request_id: str) -> bool:
+    """Whether the grant of ``request_id`` has been used."""
+    query = select(grants.c.used_at).where(grants.c.request_id == request_id)
+    return conn.execute(query).scalar_one_or_none() is not None

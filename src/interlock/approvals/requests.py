@@ -1,0 +1,190 @@
+"""Requests and their lifecycle: ``pending -> approved | denied | expired | cancelled``,
+then ``executed | failed``.
+
+Every transition happens inside the caller's transaction, on a request row locked
+first (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's immediate transaction already
+excludes other writers), and appends its audit entry in that same transaction, so a
+state change and its record commit together or not at all.
+
+Expiry is checked whenever a request is read for a transition or a display: a pending
+request past its expiry becomes ``expired`` then and there, so no silence ever counts
+as approval. An approved request whose grant was never used expires the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, select, update
+
+from interlock.approvals.quorum import Mode, Requirement
+from interlock.audit.log import append
+from interlock.errors import DecisionError, NotFoundError
+from interlock.identity.clock import aware
+from interlock.models import Verdict
+from interlock.store.records import grants, requests
+
+
+class Status(StrEnum):
+    """Where a request is in its lifecycle."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    DENIED = "denied"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+    EXECUTED = "executed"
+    FAILED = "failed"
+
+
+#: The only transitions there are; anything else is refused.
+TRANSITIONS: Mapping[Status, frozenset[Status]] = {
+    Status.PENDING: frozenset({Status.APPROVED, Status.DENIED, Status.EXPIRED, Status.CANCELLED}),
+    Status.APPROVED: frozenset({Status.EXECUTED, Status.FAILED, Status.EXPIRED}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """One stored request as the library sees it."""
+
+    id: str
+    status: Status
+    verdict: Verdict
+    kind: str
+    digest: str
+    required_approvals: int
+    approver_groups: tuple[str, ...]
+    requester_human: str
+    requester_agent: str | None
+    environments: tuple[str, ...]
+    summary: str
+    task: str | None
+    rationale: str | None
+    detail: Mapping[str, Any]
+    break_glass: bool
+    created_at: datetime
+    expires_at: datetime
+    updated_at: datetime
+    status_reason: str | None
+
+    def requirement(self) -> Requirement:
+        """The quorum rule this request is judged by."""
+        mode = Mode.ASK if self.verdict is Verdict.ASK else Mode.HOLD
+        return Requirement(
+            self.required_approvals, self.approver_groups, self.requester_human, mode
+        )
+
+
+def insert(conn: Connection, values: Mapping[str, Any]) -> None:
+    """Store a new request; ``values`` are the ``requests`` columns, lists as lists."""
+    row = dict(values)
+    for key in ("approver_groups", "environments"):
+        row[key] = json.dumps(list(row[key]))
+    row["detail"] = json.dumps(row["detail"], sort_keys=True)
+    conn.execute(requests.insert().values(**row))
+
+
+def lock(conn: Connection, request_id: str, *, now: datetime, actor: str | None) -> RequestRecord:
+    """Lock ``request_id`` for a transition and expire it first if its time is up."""
+    query = select(requests).where(requests.c.id == request_id).with_for_update()
+    row = conn.execute(query).one_or_none()
+    if row is None:
+        raise NotFoundError(f"no request {request_id}")
+    record = _record(row._mapping)
+    if record.status in TRANSITIONS and record.expires_at <= now and not _grant_used(conn, record):
+        record = transition(
+            conn, record, Status.EXPIRED, now=now, actor=actor, reason="expired before use"
+        )
+    return record
+
+
+def _grant_used(conn: Connection, record: RequestRecord) -> bool:
+    query = select(grants.c.used_at).where(grants.c.request_id == record.id)
+    used = conn.execute(query).scalar_one_or_none()
+    return used is not None
+
+
+def transition(
+    conn: Connection,
+    record: RequestRecord,
+    to: Status,
+    *,
+    now: datetime,
+    actor: str | None,
+    reason: str,
+    extra: Mapping[str, Any] | None = None,
+) -> RequestRecord:
+    """Move ``record`` (already locked) to ``to`` and audit it; illegal moves raise."""
+    if to not in TRANSITIONS.get(record.status, frozenset()):
+        raise DecisionError(
+            f"request {record.id} is {record.status.value}; it cannot become {to.value}"
+        )
+    conn.execute(
+        update(requests)
+        .where(requests.c.id == record.id, requests.c.status == record.status.value)
+        .values(status=to.value, updated_at=now, status_reason=reason)
+    )
+    body = {"request": record.id, "from": record.status.value, "to": to.value, "reason": reason}
+    append(conn, f"request-{to.value}", actor, {**body, **(extra or {})})
+    return _replace_status(record, to, now, reason)
+
+
+def _replace_status(record: RequestRecord, to: Status, now: datetime, reason: str) -> RequestRecord:
+    return replace(record, status=to, updated_at=now, status_reason=reason)
+
+
+def fetch(conn: Connection, request_id: str) -> RequestRecord:
+    """Read ``request_id`` without locking or expiring it (callers show ``effective``)."""
+    row = conn.execute(select(requests).where(requests.c.id == request_id)).one_or_none()
+    if row is None:
+        raise NotFoundError(f"no request {request_id}")
+    return _record(row._mapping)
+
+
+def recent(conn: Connection, *, status: Status | None, limit: int) -> list[RequestRecord]:
+    """The newest requests first, optionally of one status."""
+    query = select(requests).order_by(requests.c.created_at.desc(), requests.c.id).limit(limit)
+    if status is not None:
+        query = query.where(requests.c.status == status.value)
+    return [_record(r._mapping) for r in conn.execute(query)]
+
+
+def due(conn: Connection, *, now: datetime) -> list[str]:
+    """Ids of pending or approved requests whose expiry has passed."""
+    live = [s.value for s in TRANSITIONS]
+    query = (
+        select(requests.c.id)
+        .where(requests.c.status.in_(live), requests.c.expires_at <= now)
+        .order_by(requests.c.id)
+    )
+    return list(conn.execute(query).scalars())
+
+
+def _record(m: RowMapping) -> RequestRecord:
+    return RequestRecord(
+        id=m["id"],
+        status=Status(m["status"]),
+        verdict=Verdict(m["verdict"]),
+        kind=m["kind"],
+        digest=m["digest"],
+        required_approvals=int(m["required_approvals"]),
+        approver_groups=tuple(json.loads(m["approver_groups"])),
+        requester_human=m["requester_human"],
+        requester_agent=m["requester_agent"],
+        environments=tuple(json.loads(m["environments"])),
+        summary=m["summary"],
+        task=m["task"],
+        rationale=m["rationale"],
+        detail=json.loads(m["detail"]),
+        break_glass=bool(m["break_glass"]),
+        created_at=aware(m["created_at"]),
+        expires_at=aware(m["expires_at"]),
+        updated_at=aware(m["updated_at"]),
+        status_reason=m["status_reason"],
+    )

@@ -1,0 +1,350 @@
+"""The approvals facade: submit a request, vote on it, use its grant, read it.
+
+Adapters (the CLI, later the HTTP server and chat actions) call this and nothing
+deeper. Each method authenticates its token and makes its change in one store
+transaction with the audit entry, retried on lock conflicts. A refused vote or grant
+use is itself audited (who tried, with which token, and why it was refused) in a
+transaction that commits, and only then raised to the caller.
+
+Every decision is recorded as a request so that execution is uniform: ``allow`` is
+an auto-approved request with its grant; ``deny`` is a denied request; ``hold``
+waits for the quorum; ``ask`` waits for the operator (the requester's own human).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from sqlalchemy import Connection, select
+
+from interlock.approvals import breakglass, grants, requests, votes
+from interlock.approvals.digest import Subject, compute, document, environments_of
+from interlock.approvals.grants import GrantUse
+from interlock.approvals.requests import RequestRecord, Status
+from interlock.approvals.submission import (
+    at_least_floor,
+    build_detail,
+    initial_state,
+    summary_of,
+)
+from interlock.approvals.votes import Cast, VoteOutcome
+from interlock.audit.log import append
+from interlock.config import Config
+from interlock.errors import ForbiddenError, GrantRefusedError, InterlockError, VoteRefusedError
+from interlock.identity.access import Authenticated, authenticate
+from interlock.identity.clock import Clock, aware, utcnow
+from interlock.models import Action, Assessment, Decision
+from interlock.store import Store
+from interlock.store.records import grants as grants_table
+
+#: How long a request (and so its grant) stays valid when the caller names no expiry.
+DEFAULT_TTL = timedelta(hours=4)
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """What ``submit`` recorded: the request, its decision and what it binds."""
+
+    record: RequestRecord
+    decision: Decision
+    assessment: Assessment
+
+
+@dataclass(frozen=True, slots=True)
+class RequestView:
+    """A request with its ballots and grant, for ``requests show``."""
+
+    record: RequestRecord
+    ballots: tuple[votes.VoteRow, ...]
+    grant_id: str | None
+    grant_used_at: datetime | None
+
+
+class ApprovalService:
+    """Requests, votes and grants over one store and configuration."""
+
+    def __init__(self, store: Store, config: Config, *, clock: Clock = utcnow) -> None:
+        self.store = store
+        self.config = config
+        self.clock = clock
+
+    def submit(
+        self,
+        token: str,
+        action: Action,
+        *,
+        credential_scope: str | None = None,
+        break_glass: bool = False,
+        ttl: timedelta = DEFAULT_TTL,
+    ) -> Submitted:
+        """Classify and decide ``action`` for the token's principal, then record it."""
+        from interlock.classify import assess
+        from interlock.policy import decide
+
+        with self.store.transaction() as conn:
+            who = authenticate(conn, self.config, token, now=self.clock())
+        if break_glass:
+            breakglass.check_requester(who.principal)
+        assessment = assess(action, self.config)
+        decision = decide(assessment, self.config, requester=who.principal, now=self.clock())
+        return self.record_decided(
+            token,
+            action,
+            assessment,
+            decision,
+            credential_scope=credential_scope,
+            break_glass=break_glass,
+            ttl=ttl,
+        )
+
+    def record_decided(
+        self,
+        token: str,
+        action: Action,
+        assessment: Assessment,
+        decision: Decision,
+        *,
+        credential_scope: str | None = None,
+        break_glass: bool = False,
+        ttl: timedelta = DEFAULT_TTL,
+    ) -> Submitted:
+        """Record an action already classified and decided by the caller.
+
+        The decision is first raised to at least what the floor alone decides for
+        ``assessment``, so a caller's decision can only ever be stricter than the floor.
+        """
+        now = self.clock()
+        with self.store.transaction() as conn:
+            who = authenticate(conn, self.config, token, now=now)
+        decision = at_least_floor(decision, assessment, self.config)
+        if break_glass:
+            decision = breakglass.escalate(decision, who.principal, self.config)
+        subject = Subject(
+            kind=action.kind,
+            payload=action.payload,
+            target=action.target,
+            environments=environments_of(assessment.environments, action.target),
+            credential_scope=credential_scope,
+            requester_human=who.principal.human,
+            requester_agent=who.principal.name if who.principal.acts_for else None,
+            expires_at=now + ttl,
+        )
+        draft = _Draft(token, subject, action, assessment, decision, break_glass)
+        record = self.store.run_in_transaction(lambda conn: self._record(conn, draft, now))
+        return Submitted(record, decision, assessment)
+
+    def _record(self, conn: Connection, draft: _Draft, now: datetime) -> RequestRecord:
+        who = authenticate(conn, self.config, draft.token, now=now)
+        request_id = "req-" + secrets.token_hex(5)
+        requests.insert(conn, _columns(request_id, draft, who, now))
+        record = requests.fetch(conn, request_id)
+        append(conn, "request-created", who.actor, _created_body(record, who, draft.decision))
+        if record.break_glass:
+            append(conn, "break-glass-alert", who.actor, _alert_body(record))
+        if record.status is Status.APPROVED:
+            grants.issue(conn, record, now=now, actor=who.actor)
+        return record
+
+    def approve(
+        self, request_id: str, token: str, *, comment: str | None = None, channel: str = "cli"
+    ) -> VoteOutcome:
+        """Cast an approval; refusals are audited and raised."""
+        return self._vote(request_id, token, approve=True, comment=comment, channel=channel)
+
+    def deny(
+        self, request_id: str, token: str, *, comment: str, channel: str = "cli"
+    ) -> VoteOutcome:
+        """Cast a denial (a comment is required); refusals are audited and raised."""
+        return self._vote(request_id, token, approve=False, comment=comment, channel=channel)
+
+    def _vote(
+        self, request_id: str, token: str, *, approve: bool, comment: str | None, channel: str
+    ) -> VoteOutcome:
+        def work(conn: Connection) -> VoteOutcome | InterlockError:
+            now = self.clock()
+            who = authenticate(conn, self.config, token, now=now)
+            record = requests.lock(conn, request_id, now=now, actor=who.actor)
+            ballot = Cast(who.principal, who.token_id, channel, approve, comment)
+            try:
+                return votes.cast(conn, record, ballot, now=now)
+            except (VoteRefusedError, ForbiddenError) as refusal:
+                body = {"request": request_id, "voter": who.actor, "token_id": who.token_id}
+                append(conn, "vote-refused", who.actor, {**body, "reason": refusal.message})
+                return refusal
+
+        outcome = self.store.run_in_transaction(work)
+        if isinstance(outcome, InterlockError):
+            raise outcome
+        return outcome
+
+    def use_grant(self, request_id: str, token: str, digest: str) -> GrantUse:
+        """Consume the grant of ``request_id`` for ``digest``; refusals are audited and raised."""
+
+        def work(conn: Connection) -> GrantUse:
+            now = self.clock()
+            who = authenticate(conn, self.config, token, now=now)
+            record = requests.lock(conn, request_id, now=now, actor=who.actor)
+            if who.principal.human != record.requester_human:
+                used = GrantUse(False, f"{who.principal.name} did not request {request_id}")
+            else:
+                used = grants.consume(conn, record, digest, now=now, by=who.actor)
+            body = {"request": request_id, "digest": digest, "token_id": who.token_id}
+            kind = "grant-used" if used.ok else "grant-refused"
+            append(conn, kind, who.actor, {**body, "grant": used.grant_id, "reason": used.reason})
+            return used
+
+        used = self.store.run_in_transaction(work)
+        if not used.ok:
+            raise GrantRefusedError(used.reason)
+        return used
+
+    def finish(self, request_id: str, token: str, *, ok: bool, note: str = "") -> RequestRecord:
+        """Record how a granted execution ended: ``executed`` or ``failed``."""
+
+        def work(conn: Connection) -> RequestRecord:
+            now = self.clock()
+            who = authenticate(conn, self.config, token, now=now)
+            record = requests.lock(conn, request_id, now=now, actor=who.actor)
+            if who.principal.human != record.requester_human:
+                raise ForbiddenError(f"{who.principal.name} did not request {request_id}")
+            if not grants.used(conn, request_id):
+                raise GrantRefusedError(f"request {request_id} has no used grant to report on")
+            to = Status.EXECUTED if ok else Status.FAILED
+            reason = note or ("execution succeeded" if ok else "execution failed")
+            return requests.transition(conn, record, to, now=now, actor=who.actor, reason=reason)
+
+        return self.store.run_in_transaction(work)
+
+    def cancel(self, request_id: str, token: str) -> RequestRecord:
+        """Withdraw a pending request: its requester (or their agent) may."""
+
+        def work(conn: Connection) -> RequestRecord:
+            now = self.clock()
+            who = authenticate(conn, self.config, token, now=now)
+            record = requests.lock(conn, request_id, now=now, actor=who.actor)
+            if who.principal.human != record.requester_human:
+                raise ForbiddenError(f"{who.principal.name} did not request {request_id}")
+            return requests.transition(
+                conn, record, Status.CANCELLED, now=now, actor=who.actor, reason="withdrawn"
+            )
+
+        return self.store.run_in_transaction(work)
+
+    def show(self, request_id: str) -> RequestView:
+        """A request with its ballots and grant; expired first if its time is up."""
+
+        def work(conn: Connection) -> RequestView:
+            record = requests.lock(conn, request_id, now=self.clock(), actor=None)
+            row = conn.execute(
+                select(grants_table.c.id, grants_table.c.used_at).where(
+                    grants_table.c.request_id == request_id
+                )
+            ).one_or_none()
+            used_at = row.used_at if row is not None else None
+            return RequestView(
+                record,
+                tuple(votes.listed(conn, request_id)),
+                row.id if row is not None else None,
+                _aware_or_none(used_at),
+            )
+
+        return self.store.run_in_transaction(work)
+
+    def _expire(self, request_id: str, conn: Connection) -> RequestRecord:
+        return requests.lock(conn, request_id, now=self.clock(), actor=None)
+
+    def list(self, *, status: Status | None = None, limit: int = 50) -> list[RequestRecord]:
+        """The newest requests, after expiring every one whose time is up.
+
+        Each expiry is its own transaction, so listing never holds one request's lock
+        while waiting for another's (or for the audit log's) behind a voter.
+        """
+        with self.store.transaction() as conn:
+            due = requests.due(conn, now=self.clock())
+        for request_id in due:
+            self.store.run_in_transaction(partial(self._expire, request_id))
+        with self.store.transaction() as conn:
+            return requests.recent(conn, status=status, limit=limit)
+
+
+@dataclass(frozen=True, slots=True)
+class _Draft:
+    """A judged action waiting to be recorded."""
+
+    token: str
+    subject: Subject
+    action: Action
+    assessment: Assessment
+    decision: Decision
+    break_glass: bool
+
+
+def _columns(
+    request_id: str, draft: _Draft, who: Authenticated, now: datetime
+) -> dict[str, object]:
+    subject, decision = draft.subject, draft.decision
+    status, required = initial_state(decision)
+    return {
+        "id": request_id,
+        "status": status.value,
+        "verdict": decision.verdict.value,
+        "kind": draft.action.kind.value,
+        "digest": compute(subject),
+        "digest_document": json.dumps(document(subject), sort_keys=True, ensure_ascii=False),
+        "required_approvals": required,
+        "approver_groups": list(decision.approver_groups),
+        "requester_human": subject.requester_human,
+        "requester_agent": subject.requester_agent,
+        "requester_token": who.token_id,
+        "environments": list(subject.environments),
+        "summary": summary_of(draft.action),
+        "task": draft.action.task,
+        "rationale": draft.action.rationale,
+        "detail": build_detail(draft.assessment, decision),
+        "break_glass": draft.break_glass,
+        "created_at": now,
+        "expires_at": subject.expires_at,
+        "updated_at": now,
+        "status_reason": decision.reasons[0].message if decision.reasons else None,
+    }
+
+
+def _aware_or_none(moment: datetime | None) -> datetime | None:
+    return aware(moment) if moment is not None else None
+
+
+def _created_body(
+    record: RequestRecord, who: Authenticated, decision: Decision
+) -> dict[str, object]:
+    return {
+        "request": record.id,
+        "digest": record.digest,
+        "kind": record.kind,
+        "summary": record.summary[:500],
+        "status": record.status.value,
+        "decision": decision.verdict.value,
+        "required_approvals": record.required_approvals,
+        "approver_groups": list(record.approver_groups),
+        "requester": record.requester_human,
+        "agent": record.requester_agent,
+        "token_id": who.token_id,
+        "environments": list(record.environments),
+        "task": record.task,
+        "reasons": [{"rule": r.rule_id, "message": r.message} for r in decision.reasons],
+        "break_glass": record.break_glass,
+    }
+
+
+def _alert_body(record: RequestRecord) -> dict[str, object]:
+    return {
+        "alert": "break-glass",
+        "request": record.id,
+        "requester": record.requester_human,
+        "approver_groups": list(record.approver_groups),
+        "required_approvals": record.required_approvals,
+        "summary": record.summary[:500],
+    }

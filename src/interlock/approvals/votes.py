@@ -1,0 +1,147 @@
+"""Ballots on a request: cast one, recount the quorum, move the request on.
+
+A ballot is accepted only on a pending request, locked for the transition, from a
+voter ``quorum.check_voter`` admits. After storing it the quorum is recounted from
+every stored ballot: one eligible denial denies the request; enough distinct eligible
+approvals approve it and issue its grant, all in the caller's transaction. The audit
+entry of each ballot names the human, their kind, the token and the channel used.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+
+from interlock.approvals import grants
+from interlock.approvals.quorum import Ballot, Tally, check_voter, reached, tally
+from interlock.approvals.requests import RequestRecord, Status, transition
+from interlock.audit.log import append
+from interlock.errors import InputError, VoteRefusedError
+from interlock.identity.clock import aware
+from interlock.models import Principal, PrincipalKind
+from interlock.store.records import votes
+
+
+@dataclass(frozen=True, slots=True)
+class VoteOutcome:
+    """Where a request stands after a ballot: its status and the distinct approvals."""
+
+    request_id: str
+    status: str
+    approvals: int
+    required: int
+    approvers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Cast:
+    """One ballot as cast: who, through which token and channel, for or against, why."""
+
+    voter: Principal
+    token_id: str | None
+    channel: str
+    approve: bool
+    comment: str | None
+
+
+def cast(conn: Connection, record: RequestRecord, ballot: Cast, *, now: datetime) -> VoteOutcome:
+    """Store ``ballot`` on the locked ``record`` and apply the quorum; refusals raise."""
+    need = record.requirement()
+    if ballot.voter.kind is not PrincipalKind.HUMAN:
+        check_voter(ballot.voter, need, ())
+    if record.status is not Status.PENDING:
+        raise VoteRefusedError(f"request {record.id} is {record.status.value}; votes are closed")
+    if not ballot.approve and not (ballot.comment or "").strip():
+        raise InputError("a denial needs a comment saying why")
+    before = stored(conn, record.id)
+    check_voter(ballot.voter, need, (b.voter for b in before))
+    _insert(conn, record.id, ballot, now)
+    append(conn, "vote-cast", ballot.voter.name, _audit_body(record, ballot))
+    mine = Ballot(ballot.voter.name, ballot.voter.kind, ballot.voter.groups, ballot.approve)
+    result = tally([*before, mine], need)
+    record = _settle(conn, record, result, now=now, actor=ballot.voter.name)
+    return VoteOutcome(
+        record.id, record.status.value, len(result.approvals), need.required, result.approvals
+    )
+
+
+def _settle(
+    conn: Connection, record: RequestRecord, result: Tally, *, now: datetime, actor: str
+) -> RequestRecord:
+    if result.denials:
+        who = ", ".join(result.denials)
+        return transition(
+            conn, record, Status.DENIED, now=now, actor=actor, reason=f"denied by {who}"
+        )
+    if reached(result, record.requirement()):
+        reason = f"approved by {', '.join(result.approvals)}"
+        record = transition(conn, record, Status.APPROVED, now=now, actor=actor, reason=reason)
+        grants.issue(conn, record, now=now, actor=actor)
+    return record
+
+
+def _insert(conn: Connection, request_id: str, ballot: Cast, now: datetime) -> None:
+    conn.execute(
+        votes.insert().values(
+            request_id=request_id,
+            voter=ballot.voter.name,
+            voter_kind=ballot.voter.kind.value,
+            voter_groups=json.dumps(sorted(ballot.voter.groups)),
+            token_id=ballot.token_id,
+            channel=ballot.channel,
+            approve=ballot.approve,
+            comment=ballot.comment,
+            cast_at=now,
+        )
+    )
+
+
+def _audit_body(record: RequestRecord, ballot: Cast) -> dict[str, object]:
+    return {
+        "request": record.id,
+        "digest": record.digest,
+        "vote": "approve" if ballot.approve else "deny",
+        "voter": ballot.voter.name,
+        "voter_kind": ballot.voter.kind.value,
+        "token_id": ballot.token_id,
+        "channel": ballot.channel,
+        "comment": ballot.comment,
+    }
+
+
+def stored(conn: Connection, request_id: str) -> list[Ballot]:
+    """Every ballot on ``request_id`` in the order cast."""
+    query = select(votes).where(votes.c.request_id == request_id).order_by(votes.c.id)
+    return [
+        Ballot(
+            voter=r.voter,
+            kind=PrincipalKind(r.voter_kind),
+            groups=tuple(json.loads(r.voter_groups)),
+            approve=bool(r.approve),
+        )
+        for r in conn.execute(query)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class VoteRow:
+    """A ballot for display: who, how, when, with what comment."""
+
+    voter: str
+    approve: bool
+    channel: str
+    token_id: str | None
+    comment: str | None
+    cast_at: datetime
+
+
+def listed(conn: Connection, request_id: str) -> list[VoteRow]:
+    """Ballots of ``request_id`` for ``requests show``."""
+    query = select(votes).where(votes.c.request_id == request_id).order_by(votes.c.id)
+    return [
+        VoteRow(r.voter, bool(r.approve), r.channel, r.token_id, r.comment, aware(r.cast_at))
+        for r in conn.execute(query)
+    ]

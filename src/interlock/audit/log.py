@@ -1,0 +1,251 @@
+"""Appending to the audit log, inside the caller's transaction; reading it back.
+
+``append(conn, kind, actor, body)`` writes one entry in the transaction the caller
+already holds, so the state change and its audit entry commit together or not at all.
+``append_many`` does the same for a batch (group commit: one lock, one insert, one
+head update, one fsync at the caller's commit).
+
+Each entry is the canonical JSON (``canonical.py``) of::
+
+    {"actor": ACTOR|null, "body": BODY, "index": I, "kind": KIND, "time": "...Z"}
+
+after ``redact.py`` has removed secrets from ``body``; those bytes are the RFC 6962
+leaf data (see ``merkle.py``). The index is inside the entry, so a row moved to
+another position is named by the verifier. ``kind`` is a stable kebab-case event id
+(``request-created``, ``vote-cast`` ...).
+
+Total order without gaps: an append first locks the single ``audit_head`` row
+(``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the store's ``BEGIN IMMEDIATE``
+already excludes other writers), takes the next indices from its ``size``, updates the
+stored Merkle frontier and writes the new size. Concurrent appenders in any number of
+processes therefore queue on that row, and a rolled-back transaction leaves no hole.
+
+Signed checkpoints are written in the same transaction when due (see
+``checkpoint.py``); without a signing key configured, none are written.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Connection
+
+from interlock.audit.canonical import canonical_json
+from interlock.audit.checkpoint import Checkpointer, default_checkpointer
+from interlock.audit.merkle import Frontier, leaf_hash
+from interlock.audit.redact import redact, redact_text
+from interlock.errors import AuditError
+from interlock.store.database import lock_rows
+from interlock.store.schema import HEAD_ID, audit_entries, audit_head
+
+#: What an event kind looks like: stable, kebab-case, dotted namespaces allowed.
+KIND_RE = re.compile(r"[a-z][a-z0-9]*(?:[-.][a-z0-9]+)*\Z")
+
+#: Bulk insert of entry rows, per driver parameter style (constant text, no input).
+_INSERT_SQL = {
+    "qmark": "INSERT INTO audit_entries (idx, entry, leaf_hash) VALUES (?, ?, ?)",
+    "format": "INSERT INTO audit_entries (idx, entry, leaf_hash) VALUES (%s, %s, %s)",
+}
+
+#: ``"default"``: sign with the configured key (if any); ``"off"``: write no checkpoint.
+CheckpointMode = Literal["default", "off"]
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One thing to record: its kind, who did it, and what happened."""
+
+    kind: str
+    actor: str | None
+    body: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The log's current size and root, as the head row records them."""
+
+    size: int
+    root: bytes
+    checkpoint_size: int
+    checkpoint_at: float
+
+
+def append(
+    conn: Connection,
+    kind: str,
+    actor: str | None,
+    body: Mapping[str, Any],
+    *,
+    checkpointer: Checkpointer | CheckpointMode = "default",
+) -> int:
+    """Append one entry in ``conn``'s transaction; return its index."""
+    return append_many(conn, [Event(kind, actor, body)], checkpointer=checkpointer)[0]
+
+
+def append_many(
+    conn: Connection,
+    events: Iterable[Event],
+    *,
+    checkpointer: Checkpointer | CheckpointMode = "default",
+) -> list[int]:
+    """Append several entries under one lock of the head; return their indices."""
+    prepared = [_prepare(event) for event in events]
+    if not prepared:
+        return []
+    now = time.time()
+    stamp = _timestamp(now)
+    head = lock_head(conn)
+    frontier = Frontier.from_bytes(head.size, head.frontier)
+    rows: list[tuple[int, bytes, bytes]] = []
+    tail = f',"time":"{stamp}"}}'.encode()
+    for head_part, kind_part in prepared:
+        index = frontier.size
+        entry = b"".join((head_part, b',"index":', str(index).encode(), kind_part, tail))
+        digest = leaf_hash(entry)
+        frontier.append(digest)
+        rows.append((index, entry, digest))
+    style = "qmark" if conn.dialect.paramstyle == "qmark" else "format"
+    conn.exec_driver_sql(_INSERT_SQL[style], rows)
+    conn.execute(
+        update(audit_head)
+        .where(audit_head.c.id == HEAD_ID)
+        .values(size=frontier.size, frontier=frontier.to_bytes())
+    )
+    signer = default_checkpointer() if checkpointer == "default" else checkpointer
+    if isinstance(signer, Checkpointer) and signer.due(
+        frontier.size, head.checkpoint_size, head.checkpoint_at, now
+    ):
+        signer.write(conn, frontier.size, frontier.root(), now)
+    return list(range(head.size, frontier.size))
+
+
+def _prepare(event: Event) -> tuple[bytes, bytes]:
+    """Validate, redact and encode an event's fixed parts, outside the head lock.
+
+    The entry is assembled from canonical pieces in sorted key order (actor, body,
+    index, kind, time), which is exactly ``canonical_json`` of the whole entry (a test
+    holds the two equal): the kind is a plain id and the time plain ASCII.
+    """
+    if not isinstance(event.kind, str) or not KIND_RE.match(event.kind):
+        raise AuditError(f"audit event kind {event.kind!r} is not a kebab-case id")
+    if event.actor is not None and not isinstance(event.actor, str):
+        raise AuditError("audit actor must be a string or None")
+    if not isinstance(event.body, Mapping):
+        raise AuditError("audit body must be a mapping")
+    actor = canonical_json(redact_text(event.actor) if event.actor else event.actor)
+    body = canonical_json(redact(event.body))
+    return b'{"actor":' + actor + b',"body":' + body, f',"kind":"{event.kind}"'.encode()
+
+
+def _timestamp(now: float) -> str:
+    return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def lock_head(conn: Connection) -> Any:
+    """Lock the head row until commit (what serialises appends); return it."""
+    rows = lock_rows(conn, audit_head, audit_head.c.id == HEAD_ID)
+    if len(rows) != 1:
+        raise AuditError("the audit head row is missing: the store is damaged")
+    return rows[0]
+
+
+def head(conn: Connection) -> Head:
+    """The head as stored (not verified: ``verify`` recomputes it)."""
+    row = conn.execute(select(audit_head).where(audit_head.c.id == HEAD_ID)).one_or_none()
+    if row is None:
+        raise AuditError("the audit head row is missing: the store is damaged")
+    root = Frontier.from_bytes(row.size, row.frontier).root()
+    return Head(row.size, root, row.checkpoint_size, row.checkpoint_at)
+
+
+def entry_count(conn: Connection) -> int:
+    """How many entry rows there are (equal to the head size in an intact log)."""
+    return int(conn.execute(select(func.count()).select_from(audit_entries)).scalar_one())
+
+
+#: The verifier's hot-path query, per driver parameter style (constant text, no input).
+_ROWS_SQL = {
+    "qmark": "SELECT idx, entry, leaf_hash FROM audit_entries WHERE idx >= ? ORDER BY idx LIMIT ?",
+    "format": "SELECT idx, entry, leaf_hash FROM audit_entries "
+    "WHERE idx >= %s ORDER BY idx LIMIT %s",
+}
+
+Columns = tuple[tuple[int, ...], tuple[bytes, ...], tuple[bytes, ...]]
+
+
+def iter_rows(conn: Connection, start: int = 0, batch: int = 50_000) -> Iterator[Columns]:
+    """``(indices, entries, leaf_hashes)`` column batches in index order.
+
+    The query goes straight to the driver (the verifier's hot path). Values of an
+    unexpected type (a tampered row may hold text where bytes belong, or a non-number
+    index) are coerced without judgement: the verifier decides what they mean.
+    """
+    style = "qmark" if conn.dialect.paramstyle == "qmark" else "format"
+    cursor = start
+    raw = conn.connection.cursor()  # the DBAPI cursor, in this connection's transaction
+    try:
+        while True:
+            raw.execute(_ROWS_SQL[style], (cursor, batch))
+            rows = raw.fetchall()
+            if not rows:
+                return
+            indices, entries, hashes = zip(*rows, strict=True)
+            if not set(map(type, indices)) <= {int} or not (
+                set(map(type, entries)) | set(map(type, hashes))
+            ) <= {bytes}:
+                indices = tuple(map(_as_int, indices))
+                entries, hashes = tuple(map(_as_bytes, entries)), tuple(map(_as_bytes, hashes))
+            yield indices, entries, hashes
+            if indices[-1] < cursor:  # a non-numeric index sorts last: nothing follows it
+                return
+            cursor = indices[-1] + 1
+    finally:
+        raw.close()
+
+
+def _as_bytes(value: object) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape")
+    if isinstance(value, bytearray | memoryview):
+        return bytes(value)
+    return b""
+
+
+def _as_int(value: object) -> int:
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value))
+    except ValueError:
+        return -1
+
+
+def read_entry(conn: Connection, index: int) -> bytes:
+    """The stored bytes of entry ``index``."""
+    value = conn.execute(
+        select(audit_entries.c.entry).where(audit_entries.c.idx == index)
+    ).scalar_one_or_none()
+    if value is None:
+        raise AuditError(f"no audit entry {index}")
+    return bytes(value)
+
+
+def leaf_hashes(conn: Connection, size: int) -> list[bytes]:
+    """The stored leaf hashes of the first ``size`` entries, checked to be dense."""
+    stmt = (
+        select(audit_entries.c.idx, audit_entries.c.leaf_hash)
+        .where(audit_entries.c.idx < size)
+        .order_by(audit_entries.c.idx)
+    )
+    rows = conn.execute(stmt).all()
+    if len(rows) != size or (rows and rows[-1][0] != size - 1):
+        raise AuditError(f"the log does not hold {size} dense entries")
+    return [bytes(h) for _, h in rows]

@@ -1,0 +1,135 @@
+"""Verify the audit log in the store: recompute everything, name the first bad entry.
+
+The work is done by :class:`interlock.audit.offline_verify.LogVerifier` (the same code
+the standalone verifier runs): rows are fetched in index order in big batches, leaf
+hashes computed with ``hashlib`` directly, the tree built level by level. On top of
+what an export is checked for, the store's own records must agree: every checkpoint
+row with its signed note, the head row (size and Merkle frontier) with the entries.
+
+Trust comes from outside the database: the verifier keys are those given by the
+caller (by default ``.interlock/audit.pub``). An attacker who can write the database
+can rewrite entries, hashes and head consistently; only signed checkpoints (or an
+earlier export) expose that, which is why checkpoints are written every N entries or
+T seconds. Entries after the last checkpoint are checked for internal consistency
+only, and the report says how many there are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from interlock.audit import log
+from interlock.audit.offline_verify import (
+    Checkpoint,
+    LogVerifier,
+    VerifierKey,
+    VerifyError,
+    parse_checkpoint,
+    parse_verifier_key,
+)
+from interlock.errors import AuditError, AuditVerificationError
+from interlock.store.schema import audit_checkpoints
+
+#: Rows fetched per query.
+BATCH = 1 << 16
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """What a successful verification established."""
+
+    size: int
+    root: bytes
+    checkpoints: list[Checkpoint]
+    unsigned_tail: int
+
+
+def verify_log(
+    conn: Connection,
+    keys: Sequence[str],
+    progress: Callable[[int, int], None] | None = None,
+) -> VerifyReport:
+    """Verify the whole log; raise ``AuditVerificationError`` naming the first problem."""
+    try:
+        trusted = [parse_verifier_key(k) for k in keys]
+    except ValueError as exc:
+        raise AuditError(str(exc)) from exc
+    head = log.head(conn)
+    try:
+        checkpoints = _checkpoints(conn, trusted)
+        verifier = LogVerifier(checkpoints)
+        for indices, entries, stored in log.iter_rows(conn, batch=BATCH):
+            verifier.feed(indices, entries, stored)
+            if progress:
+                progress(verifier.size, head.size)
+        root = verifier.finish()
+        _check_head(head, verifier.size, root)
+    except VerifyError as exc:
+        raise verification_error(exc) from None
+    last = max((c.size for c in checkpoints), default=0)
+    return VerifyReport(verifier.size, root, verifier.checked, verifier.size - last)
+
+
+class LogTamperedError(AuditVerificationError):
+    """The log does not verify: ``kind`` says how, ``index`` names the first bad entry.
+
+    Kinds: modified, deleted, inserted, reordered, malformed, truncated, root-mismatch
+    (an entry changed together with its stored hash; ``index`` is where the range of
+    suspects starts), bad-signature, bad-checkpoint, bad-export.
+    """
+
+    def __init__(self, kind: str, message: str, index: int | None) -> None:
+        where = f"first bad entry: {index}; " if index is not None else ""
+        super().__init__(
+            f"audit log does not verify ({kind}): {message}",
+            hint=f"{where}later entries were not checked",
+        )
+        self.kind = kind
+        self.index = index
+
+
+def verification_error(exc: VerifyError) -> LogTamperedError:
+    """The interlock error for a failed verification, keeping kind and entry."""
+    return LogTamperedError(exc.kind, exc.message, exc.index)
+
+
+def _checkpoints(conn: Connection, trusted: Sequence[VerifierKey]) -> list[Checkpoint]:
+    rows = conn.execute(select(audit_checkpoints).order_by(audit_checkpoints.c.id)).all()
+    if rows and not trusted:
+        raise AuditError(
+            "the log has signed checkpoints but no verifier key is trusted",
+            hint="interlock keys show, or pass --key NAME+ID+KEY",
+        )
+    result = []
+    for row in rows:
+        try:
+            cp = parse_checkpoint(row.note, trusted, None)
+        except VerifyError as exc:
+            where = f"checkpoint {row.id} (size {row.size})"
+            raise VerifyError(exc.kind, f"{where}: {exc.message}") from None
+        if cp.size != row.size or cp.root != bytes(row.root_hash):
+            raise VerifyError(
+                "bad-checkpoint", f"checkpoint {row.id}: stored size/root differ from its note"
+            )
+        result.append(cp)
+    origins = {c.origin for c in result}
+    if len(origins) > 1:
+        raise VerifyError("bad-checkpoint", f"checkpoints name several logs: {sorted(origins)}")
+    return result
+
+
+def _check_head(head: log.Head, size: int, root: bytes) -> None:
+    if size > head.size:
+        raise VerifyError(
+            "inserted", f"entry {head.size} lies beyond the head's size {head.size}", head.size
+        )
+    if size < head.size:
+        raise VerifyError(
+            "truncated", f"the head records {head.size} entries but only {size} exist", size
+        )
+    if root != head.root:
+        raise VerifyError("root-mismatch", "the head's Merkle frontier does not match the entries")

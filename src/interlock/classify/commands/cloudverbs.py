@@ -1,0 +1,289 @@
+"""Shared reading of infrastructure command lines: flags, verbs, environments, SQL.
+
+The cloud and cluster CLIs (``aws``, ``gcloud``, ``az``, ``kubectl``, ``helm``,
+``terraform`` ...) share a shape: global options, a path of command words, then the
+operation's own flags. Their families in this package read that shape with the
+small functions here, so that "is this word an option value or the verb?" has one
+answer (``az --subscription delete vm list`` lists VMs; it deletes nothing).
+
+Verb tables follow the CLIs' own naming conventions (AWS CLI operation names, the
+``gcloud`` and ``az`` command grammars): read-only verbs are an explicit allow list,
+everything not recognised is treated as a change (fail closed: never read).
+
+``read_only_sql`` answers one narrow question for query services (Athena, BigQuery,
+Redshift Data, PartiQL): is this text a single statement that only reads? Anything it
+does not understand is not read-only.
+
+Downloads (``aws s3 cp s3://b/k DEST``, ``gsutil cp``, ``kubectl cp pod:/f DEST``,
+``az storage blob download -f DEST``) also write a local file: ``local_copy`` judges
+that destination with ``paths`` like any other local write, so a download over
+``~/.bashrc`` asks and one over interlock's own files is self-tamper. The two rules
+it uses are this module's, registered as a family without handlers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from interlock.classify.command import CommandContext, Handler, Rule, SimpleCommand, finding
+from interlock.classify.commands.paths import delete_finding, write_finding
+from interlock.config import MatchKind
+from interlock.models import Category, Finding, Risk, Scope
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "cloud-download-write",
+        Category.WRITE,
+        "a download from a bucket, cluster or blob store writes a local file",
+        ("aws s3 cp s3://b/k ~/.ssh/config", "gsutil cp gs://b/k ./k"),
+    ),
+    Rule(
+        "cloud-download-delete",
+        Category.DELETE,
+        "a sync with deletion removes local files the remote source lacks",
+        ("aws s3 sync s3://b /srv/site --delete", "gsutil rsync -d gs://b ~/site"),
+    ),
+    Rule(
+        "cloud-download-self-tamper",
+        Category.SELF_TAMPER,
+        "a download overwrites one of interlock's own files",
+        ("aws s3 cp s3://b/settings.json .claude/settings.json",),
+    ),
+)
+HANDLERS: Mapping[str, Handler] = {}
+
+#: Risk a category carries when a family has nothing more specific to say.
+DEFAULT_RISK: dict[Category, Risk] = {
+    Category.READ: Risk.NONE,
+    Category.CREATE: Risk.LOW,
+    Category.WRITE: Risk.MEDIUM,
+    Category.EXPOSURE: Risk.MEDIUM,
+    Category.PRIVILEGE: Risk.HIGH,
+    Category.DELETE: Risk.HIGH,
+    Category.REPLACE: Risk.HIGH,
+    Category.OPAQUE: Risk.HIGH,
+}
+
+HELP_FLAGS = frozenset({"--help", "-h", "-help"})
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """A command line split into command words, option values and the rest.
+
+    ``path`` holds the leading bare words (the command path and any positionals
+    before the first flag); ``positionals`` every bare word that is not an option
+    value; ``options`` maps each ``--flag`` seen to its values (``""`` for a switch).
+    """
+
+    path: tuple[str, ...]
+    positionals: tuple[str, ...]
+    options: dict[str, list[str]]
+    after_dashdash: tuple[str, ...]
+
+    def has(self, *names: str) -> bool:
+        """Whether any of ``names`` was given."""
+        return any(n in self.options for n in names)
+
+    def value(self, *names: str) -> str | None:
+        """The last value given to any of ``names`` (``None`` when absent or a switch)."""
+        for name in names:
+            values = self.options.get(name)
+            if values and values[-1]:
+                return values[-1]
+        return None
+
+    def values(self, *names: str) -> list[str]:
+        """Every value given to any of ``names``."""
+        return [v for n in names for v in self.options.get(n, []) if v]
+
+
+_NONE: frozenset[str] = frozenset()
+
+
+def split_words(
+    args: Sequence[str],
+    value_flags: frozenset[str] = _NONE,
+    *,
+    switches: frozenset[str] | None = None,
+) -> Words:
+    """Split ``args`` knowing which flags take a separate value.
+
+    ``--flag=value`` always binds its value; ``--flag value`` only when ``--flag`` is
+    in ``value_flags``, so an unknown switch never swallows the verb after it. With
+    ``switches`` given, the reverse holds (AWS and Azure CLI parameters): every
+    ``--flag`` or ``-f`` binds a following non-flag word unless it is a listed switch
+    or a ``--no-...`` negation, and listed switches do not end the command path.
+    """
+    takes_value, known_switches = value_flags, switches
+    path: list[str] = []
+    positionals: list[str] = []
+    options: dict[str, list[str]] = {}
+    in_path = True
+    i, count = 0, len(args)
+    while i < count:
+        word = args[i]
+        if word == "--":
+            return Words(tuple(path), tuple(positionals), options, tuple(args[i + 1 :]))
+        if word[:1] == "-" and len(word) > 1:
+            name, eq, value = word.partition("=")
+            binds = name in takes_value or (
+                known_switches is not None
+                and (name.startswith("--") or len(name) == 2)
+                and name not in known_switches
+                and not name.startswith("--no-")
+                and i + 1 < count
+                and args[i + 1][:1] != "-"
+            )
+            if not eq and binds and i + 1 < count:
+                value = args[i + 1]
+                i += 1
+            options.setdefault(name, []).append(value)
+            if name not in takes_value and (known_switches is None or binds):
+                in_path = False
+        else:
+            positionals.append(word)
+            if in_path:
+                path.append(word)
+        i += 1
+    return Words(tuple(path), tuple(positionals), options, ())
+
+
+def emit(
+    rule: Rule,
+    cmd: SimpleCommand,
+    *,
+    target: str,
+    explanation: str,
+    environment: str | None,
+    category: Category | None = None,
+    scope: Scope = Scope.REMOTE,
+    risk: Risk | None = None,
+    stateful: bool = False,
+) -> Finding:
+    """A finding for ``rule`` with the category's default risk unless one is given."""
+    cat = category or rule.category
+    return finding(
+        rule,
+        cmd,
+        scope=scope,
+        target=target,
+        explanation=explanation,
+        risk=risk or DEFAULT_RISK.get(cat, Risk.MEDIUM),
+        environment=environment,
+        stateful=stateful,
+        category=cat,
+    )
+
+
+def local_copy(
+    cmd: SimpleCommand, ctx: CommandContext, dest: str | None, *, deletes: bool = False
+) -> list[Finding]:
+    """The local write a download makes to ``dest`` (nothing for stdout or no path).
+
+    With ``deletes`` (``sync --delete``, ``rsync -d``) files under ``dest`` that the
+    source lacks are removed too.
+    """
+    if not dest or dest == "-":
+        return []
+    found = [write_finding(RULES[0], cmd, ctx, dest, RULES[2])]
+    if deletes and found[0].category is not Category.SELF_TAMPER:
+        found.append(delete_finding(RULES[1], cmd, ctx, dest, RULES[2]))
+    return found
+
+
+def is_help(args: Sequence[str]) -> bool:
+    """Whether the line asks for help (which runs nothing)."""
+    return any(a in HELP_FLAGS for a in args)
+
+
+def variable(cmd: SimpleCommand, ctx: CommandContext, *names: str) -> str | None:
+    """A variable's value from the command's own assignments, else the context's."""
+    for name in names:
+        if name in cmd.assignments:
+            return cmd.assignments[name]
+    for name in names:
+        if name in ctx.variables:
+            return ctx.variables[name]
+    return None
+
+
+def resolve(ctx: CommandContext, *candidates: tuple[MatchKind, str | None]) -> str | None:
+    """The first environment any candidate resolves to, the forced one, or ``None``."""
+    if ctx.environment:
+        return ctx.environment
+    for kind, value in candidates:
+        env = ctx.resolve_environment(kind, value)
+        if env:
+            return env
+    return None
+
+
+_ACCOUNT_IN_ARN = re.compile(r"arn:aws[\w-]*:[\w-]*:[\w-]*:(\d{12}):")
+_ACCOUNT_IN_URL = re.compile(r"\.amazonaws\.com/(\d{12})/")
+
+
+def aws_accounts(args: Iterable[str]) -> list[str]:
+    """AWS account ids named in ARNs or SQS queue URLs among ``args``."""
+    found: list[str] = []
+    for arg in args:
+        found += _ACCOUNT_IN_ARN.findall(arg) + _ACCOUNT_IN_URL.findall(arg)
+    return found
+
+
+# --- SQL ---------------------------------------------------------------------------
+
+_SQL_TOKENS = re.compile(
+    r"""(?P<skip>--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|"(?:[^"]|"")*"|`[^`]*`)"""
+    r"""|(?P<semi>;)|(?P<word>[A-Za-z_][A-Za-z_0-9]*)""",
+    re.DOTALL,
+)
+_READ_HEADS = frozenset({"select", "show", "describe", "desc", "explain", "with", "values"})
+_CHANGE_WORDS = frozenset(
+    {
+        "insert", "update", "delete", "merge", "drop", "create", "alter", "truncate",
+        "grant", "revoke", "unload", "vacuum", "call", "msck", "copy", "replace",
+        "rename", "optimize", "export", "load", "set", "declare", "execute", "exec",
+        "upsert", "refresh", "comment", "lock", "begin", "commit",
+    }
+)  # fmt: skip
+_DELETE_HEADS = frozenset({"drop", "truncate", "delete"})
+
+
+def sql_words(text: str) -> tuple[list[str], int]:
+    """Lower-cased keywords of ``text`` outside quotes and comments, and the statements."""
+    words: list[str] = []
+    statements = 0
+    pending = False
+    for match in _SQL_TOKENS.finditer(text):
+        if match.group("word"):
+            words.append(match.group("word").lower())
+            pending = True
+        elif match.group("semi") and pending:
+            statements += 1
+            pending = False
+    return words, statements + pending
+
+
+def read_only_sql(text: str | None) -> bool:
+    """Whether ``text`` is exactly one statement that only reads.
+
+    ``EXPLAIN ANALYZE`` runs its statement, so it reads only when that statement does.
+    A keyword that changes data anywhere (``WITH x AS (...) INSERT``) makes it a change.
+    """
+    if not text:
+        return False
+    words, statements = sql_words(text)
+    if statements != 1 or not words or words[0] not in _READ_HEADS:
+        return False
+    return not any(w in _CHANGE_WORDS for w in words)
+
+
+def sql_deletes(text: str | None) -> bool:
+    """Whether ``text`` drops, truncates or deletes anywhere (a statement head)."""
+    if not text:
+        return False
+    words, _ = sql_words(text)
+    return any(w in _DELETE_HEADS for w in words)

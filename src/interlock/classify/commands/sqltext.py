@@ -1,0 +1,270 @@
+"""SQL text in, statements and what each does out.
+
+The splitter is a small state machine over the characters, not a substring search:
+``;`` inside a string (``'a;b'``), a quoted identifier, a comment (``--``, ``/* */``) or
+a PostgreSQL dollar-quoted body (``$fn$ ... $fn$``) does not end a statement, and the
+words of strings and comments never count as keywords (``SELECT 'DROP TABLE x'`` is a
+read). Each statement is then judged by its leading keywords, following the statement
+forms of PostgreSQL, MySQL and SQLite: DROP, TRUNCATE, DELETE or UPDATE without a
+real WHERE, ALTER ... DROP, GRANT/REVOKE and role changes are the destructive ones.
+A statement that is not recognised is a write of medium risk, never a read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from interlock.classify.commands.paths import word_table
+from interlock.models import Category, Risk
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One statement: its source text and the keyword view (strings and comments blanked)."""
+
+    text: str
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """What a statement does: category, risk and a short reason."""
+
+    category: Category
+    risk: Risk
+    why: str
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*|\d+|[=()*<>!]+|'[^']*'")
+
+
+def split_sql(text: str) -> list[Statement]:
+    """Split ``text`` into statements, honouring quotes, comments and dollar quotes."""
+    out: list[Statement] = []
+    source: list[str] = []
+    masked: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == ";":
+            _flush(out, source, masked)
+            source, masked = [], []
+            i += 1
+            continue
+        end, blank = _skip_token(text, i)
+        source.append(text[i:end])
+        masked.append(blank if blank is not None else text[i:end])
+        i = end
+    _flush(out, source, masked)
+    return out
+
+
+def _skip_token(text: str, i: int) -> tuple[int, str | None]:
+    """The end of the token at ``i`` and its blanked form (``None``: keep as is)."""
+    ch = text[i]
+    two = text[i : i + 2]
+    if two == "--":
+        end = text.find("\n", i)
+        return (len(text) if end < 0 else end), " "
+    if two == "/*":
+        end = text.find("*/", i + 2)
+        return (len(text) if end < 0 else end + 2), " "
+    if ch in "'\"`":
+        return _end_of_quote(text, i, ch), "''" if ch == "'" else " QUOTED_NAME "
+    if ch == "$":
+        match = re.match(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$", text[i:])
+        if match:
+            tag = match.group(0)
+            end = text.find(tag, i + len(tag))
+            return (len(text) if end < 0 else end + len(tag)), " $BODY$ "
+    return i + 1, None
+
+
+def _end_of_quote(text: str, i: int, quote: str) -> int:
+    j = i + 1
+    while j < len(text):
+        if text[j] == "\\" and quote != "`":
+            j += 2
+            continue
+        if text[j] == quote:
+            if text[j + 1 : j + 2] == quote:
+                j += 2
+                continue
+            return j + 1
+        j += 1
+    return len(text)
+
+
+def _flush(out: list[Statement], source: list[str], masked: list[str]) -> None:
+    text = "".join(source).strip()
+    words = tuple(w.upper() for w in _WORD.findall("".join(masked)))
+    if text and words:
+        out.append(Statement(text, words))
+
+
+def _has_where(words: tuple[str, ...]) -> bool:
+    """True when a WHERE clause restricts rows (``WHERE 1=1`` and ``WHERE TRUE`` do not)."""
+    if "WHERE" not in words:
+        return False
+    cond = words[words.index("WHERE") + 1 :]
+    trivial = [
+        ("1",),
+        ("TRUE",),
+        ("1", "=", "1"),
+        ("1", "=", "1", ")"),
+        ("NOT", "FALSE"),
+        ("''", "=", "''"),
+        ("0", "=", "0"),
+    ]
+    head = tuple(w for w in cond if w not in ("(", ")"))
+    if "CURRENT" in head[:2]:
+        return True
+    return head not in trivial and head[:3] not in (("1", "=", "1"), ("TRUE",)) and bool(head)
+
+
+_DANGEROUS_FUNCTIONS = (
+    "PG_TERMINATE_BACKEND",
+    "PG_DROP_REPLICATION_SLOT",
+    "LO_UNLINK",
+    "DBLINK_EXEC",
+    "PG_PROMOTE",
+    "PG_RELOAD_CONF",
+    "SETVAL",
+    "PG_CANCEL_BACKEND",
+    "PG_WAL_REPLAY_PAUSE",
+)
+_READ_FIRST = word_table(
+    """
+        SHOW DESCRIBE DESC VALUES TABLE USE BEGIN START COMMIT END ROLLBACK SAVEPOINT
+        RELEASE ABORT FETCH CLOSE DECLARE LISTEN UNLISTEN HELP CHECK CHECKSUM DEALLOCATE
+        DISCARD SUMMARIZE HANDLER ECHO
+    """
+)
+_PRIVILEGE_FIRST = frozenset({"GRANT", "REVOKE", "DENY"})
+_WRITE_FIRST = word_table(
+    """
+        INSERT UPSERT REPLACE MERGE COPY LOAD ANALYZE ANALYSE VACUUM REINDEX CLUSTER
+        CHECKPOINT NOTIFY REFRESH COMMENT LOCK SECURITY IMPORT EXPORT ATTACH DETACH INSTALL
+        OPTIMIZE REPAIR RENAME FLUSH PREPARE CALL EXECUTE EXEC DO RESET KILL PURGE UNLOAD
+        SYSTEM BACKUP RESTORE
+    """
+)
+
+
+def classify(stmt: Statement) -> Effect:
+    """What ``stmt`` does; unknown forms are writes, never reads."""
+    words = stmt.words
+    first = words[0]
+    if first == "EXPLAIN":
+        rest = [w for w in words[1:] if w not in ("VERBOSE", "(", ")", "COSTS", "BUFFERS")]
+        if rest[:1] in (["ANALYZE"], ["ANALYSE"]):
+            return classify(Statement(stmt.text, tuple(rest[1:]) or ("SELECT",)))
+        return Effect(Category.READ, Risk.NONE, "EXPLAIN only plans the statement")
+    if first in ("SELECT", "WITH", "("):
+        return _select(words)
+    if first == "PRAGMA":
+        if "=" in words or "(" in words:
+            return Effect(Category.WRITE, Risk.LOW, "PRAGMA changes a setting")
+        return Effect(Category.READ, Risk.NONE, "PRAGMA reads a setting")
+    if first == "SET":
+        return _set(words)
+    if first in _READ_FIRST:
+        return Effect(Category.READ, Risk.NONE, f"{first} reads or controls the session")
+    handler = _BY_FIRST.get(first)
+    if handler is not None:
+        return handler(words)
+    if first in _PRIVILEGE_FIRST:
+        return Effect(Category.PRIVILEGE, Risk.HIGH, f"{first} changes who may do what")
+    if first in _WRITE_FIRST:
+        risk = Risk.HIGH if first in ("DO", "CALL", "EXECUTE", "EXEC", "KILL") else Risk.MEDIUM
+        return Effect(Category.WRITE, risk, f"{first} changes data or runs stored code")
+    return Effect(Category.WRITE, Risk.MEDIUM, f"{first} is not a statement interlock knows")
+
+
+def _select(words: tuple[str, ...]) -> Effect:
+    for verb in ("DELETE", "UPDATE", "INSERT", "MERGE", "TRUNCATE", "DROP"):
+        if verb in words[1:] and words[0] == "WITH":
+            return classify(Statement("", words[words.index(verb) :]))
+    if any(f in words for f in _DANGEROUS_FUNCTIONS):
+        return Effect(Category.WRITE, Risk.HIGH, "SELECT calls a function with side effects")
+    if "INTO" in words and "OUTFILE" in words:
+        return Effect(Category.WRITE, Risk.MEDIUM, "SELECT ... INTO OUTFILE writes a file")
+    if "INTO" in words and words[0] == "SELECT":
+        return Effect(Category.CREATE, Risk.LOW, "SELECT ... INTO creates a table")
+    return Effect(Category.READ, Risk.NONE, "SELECT only reads")
+
+
+def _set(words: tuple[str, ...]) -> Effect:
+    if {"GLOBAL", "PERSIST", "PERSIST_ONLY"} & set(words[1:3]):
+        return Effect(Category.WRITE, Risk.HIGH, "SET GLOBAL changes the server for everyone")
+    if words[1:2] in (("ROLE",), ("SESSION_AUTHORIZATION",)) or "PASSWORD" in words:
+        return Effect(Category.PRIVILEGE, Risk.MEDIUM, "SET changes the acting role or password")
+    return Effect(Category.READ, Risk.NONE, "SET changes only this session")
+
+
+def _drop(words: tuple[str, ...]) -> Effect:
+    kind = next((w for w in words[1:] if w not in ("TEMPORARY", "TEMP", "MATERIALIZED")), "")
+    if kind in ("DATABASE", "SCHEMA", "KEYSPACE", "TABLESPACE"):
+        return Effect(Category.DELETE, Risk.CRITICAL, f"DROP {kind} deletes everything in it")
+    if kind in ("USER", "ROLE", "LOGIN", "GROUP", "OWNED", "POLICY"):
+        return Effect(Category.PRIVILEGE, Risk.HIGH, f"DROP {kind} removes access control")
+    if kind in ("TABLE", "COLLECTION"):
+        return Effect(Category.DELETE, Risk.HIGH, "DROP TABLE deletes the table and its rows")
+    return Effect(Category.DELETE, Risk.MEDIUM, f"DROP {kind} deletes a database object")
+
+
+def _truncate(words: tuple[str, ...]) -> Effect:
+    del words
+    return Effect(Category.DELETE, Risk.HIGH, "TRUNCATE deletes every row")
+
+
+def _delete(words: tuple[str, ...]) -> Effect:
+    if _has_where(words):
+        return Effect(Category.DELETE, Risk.MEDIUM, "DELETE removes the rows its WHERE selects")
+    return Effect(Category.DELETE, Risk.HIGH, "DELETE without a WHERE clause removes every row")
+
+
+def _update(words: tuple[str, ...]) -> Effect:
+    if _has_where(words):
+        return Effect(Category.WRITE, Risk.MEDIUM, "UPDATE changes the rows its WHERE selects")
+    return Effect(Category.REPLACE, Risk.HIGH, "UPDATE without a WHERE clause overwrites every row")
+
+
+def _alter(words: tuple[str, ...]) -> Effect:
+    kind = words[1] if len(words) > 1 else ""
+    if kind in ("USER", "ROLE", "LOGIN", "GROUP", "DEFAULT"):
+        return Effect(Category.PRIVILEGE, Risk.HIGH, f"ALTER {kind} changes access control")
+    if "OWNER" in words:
+        return Effect(Category.PRIVILEGE, Risk.MEDIUM, "ALTER ... OWNER TO changes ownership")
+    if "DROP" in words or "TRUNCATE" in words:
+        return Effect(Category.DELETE, Risk.HIGH, "ALTER ... DROP removes columns or partitions")
+    if kind == "SYSTEM":
+        return Effect(Category.WRITE, Risk.HIGH, "ALTER SYSTEM changes the server configuration")
+    return Effect(Category.WRITE, Risk.MEDIUM, f"ALTER {kind} changes the schema")
+
+
+def _create(words: tuple[str, ...]) -> Effect:
+    kind = next(
+        (
+            w
+            for w in words[1:]
+            if w not in ("OR", "REPLACE", "UNIQUE", "TEMP", "TEMPORARY", "IF", "NOT", "EXISTS")
+        ),
+        "",
+    )
+    if kind in ("USER", "ROLE", "LOGIN", "GROUP"):
+        return Effect(Category.PRIVILEGE, Risk.HIGH, f"CREATE {kind} adds an identity")
+    if words[1:3] == ("OR", "REPLACE"):
+        return Effect(Category.REPLACE, Risk.MEDIUM, f"CREATE OR REPLACE {kind} overwrites it")
+    return Effect(Category.CREATE, Risk.LOW, f"CREATE {kind} adds a database object")
+
+
+_BY_FIRST = {
+    "DROP": _drop,
+    "TRUNCATE": _truncate,
+    "DELETE": _delete,
+    "UPDATE": _update,
+    "ALTER": _alter,
+    "CREATE": _create,
+}

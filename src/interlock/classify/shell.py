@@ -1,0 +1,667 @@
+"""Shell command lines: every simple command that would run, and what hides one.
+
+``split`` parses a command line with tree-sitter-bash (never a regex over the raw
+string: that is what every bypassed guard does) and walks the tree once, unwrapping
+pipelines, lists, subshells, groups, function bodies, loops, ``case``, ``if``,
+negation, command and process substitution, heredocs and here-strings fed to shells,
+and the wrapper programs of ``classify/unwrap.py`` (``sudo``, ``env``, ``bash -c``,
+``ssh host 'cmd'``, ``xargs``, ``find -exec`` ...). What cannot be resolved statically
+becomes an opaque finding (DESIGN.md floor rule 3): a computed command name, ``eval``
+or ``bash -c`` of computed text, a decoded or downloaded payload piped to a shell or
+interpreter, unparseable input, absurd nesting, a use of an alias defined on the line.
+Word values come from ``classify/words.py``, pipes and heredocs from
+``classify/streams.py``; ``cd`` is followed so later commands are judged where they run.
+
+``assess_shell`` (``classify/shell_findings.py``) hands each simple command to its tool
+family (``classify/commands``) and adds what the walker itself knows: redirections,
+root rights, remote hosts and containers, and programs no family knows.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import tree_sitter_bash
+from tree_sitter import Language, Node, Parser
+
+from interlock.classify import unwrap
+from interlock.classify.command import Redirect, SimpleCommand
+from interlock.classify.launchers import COMMAND_VARIABLES, LAUNCHERS, safe_eval
+from interlock.classify.streams import (
+    WRITERS,
+    Pipe,
+    executed_file,
+    heredoc_tail,
+    heredoc_text,
+    names_download,
+    reads_program,
+    stage_output,
+    written_files,
+)
+from interlock.classify.words import (
+    DYNAMIC,
+    RESERVED_WORDS,
+    Word,
+    assignment,
+    continues,
+    resolve,
+)
+from interlock.config import Config
+from interlock.models import Action, Assessment, Category, Finding, Risk, Scope
+
+_PARSER = Parser(Language(tree_sitter_bash.language()))
+
+#: Shell text inside shell text (``bash -c "sh -c '...'"``) deeper than this is opaque.
+MAX_DEPTH = 12
+#: Syntax nesting (``$($($(...)))``, ``((((...))))``) deeper than this is opaque.
+MAX_LEVEL = 160
+#: Wrappers around one command (``sudo env nice timeout ...``) beyond this are opaque.
+MAX_WRAPPERS = 24
+
+_REDIRECTS = frozenset({"file_redirect", "herestring_redirect", "heredoc_redirect"})
+#: Characters that make a bare word need ``resolve`` (escapes, globs, braces).
+_PLAIN_WORD = frozenset("\\*?[{")
+_LEAVES = frozenset({"word", "number", "raw_string", "ansi_c_string", "variable_name"})
+#: Word nodes directly under a heredoc redirect: body lines the grammar misread.
+_HEREDOC_MISREAD = frozenset(
+    {"word", "concatenation", "string", "raw_string", "number", "simple_expansion", "expansion"}
+)
+_ECHO_WORDS = frozenset({"string", "concatenation", "command_substitution"})
+_SKIP = frozenset({"comment", "heredoc_start", "heredoc_end", "heredoc_content"})
+#: ``> file`` alone is ``: > file``: the null command with a redirection.
+_NULL_COMMAND: tuple[Word, ...] = ((":", 0),)
+_STDIN_DEVICES = frozenset({"/dev/stdin", "/dev/fd/0", "-", "/proc/self/fd/0"})
+
+
+@dataclass(frozen=True, slots=True)
+class ShellAnalysis:
+    """What ``split`` found: the commands that would run and the opaque findings."""
+
+    commands: tuple[SimpleCommand, ...]
+    findings: tuple[Finding, ...]
+    text: str = ""
+    #: Per command, the directory ``cd`` moved to before it (``None``: unchanged),
+    #: absolute or relative to the action's working directory.
+    cwds: tuple[str | None, ...] = ()
+
+
+class _Ctx:
+    """What surrounds the commands being walked. Copied with ``but``, never mutated.
+
+    A plain slotted class rather than a dataclass: contexts are made per command and
+    ``dataclasses.replace`` costs more than the parse itself.
+    """
+
+    __slots__ = ("container", "depth", "elevated", "pipe", "redirects", "remote_host", "wrappers")
+
+    def __init__(self) -> None:
+        self.wrappers: tuple[str, ...] = ()
+        self.elevated = False
+        self.remote_host: str | None = None
+        self.container: str | None = None
+        self.depth = 0
+        self.pipe: Pipe | None = None
+        self.redirects: tuple[Redirect, ...] = ()
+
+    def but(self, **changes: object) -> _Ctx:
+        """A copy with ``changes`` applied."""
+        new = _Ctx.__new__(_Ctx)
+        for name in _Ctx.__slots__:
+            setattr(new, name, changes.get(name, getattr(self, name)))
+        return new
+
+    def inner(self) -> _Ctx:
+        """The context of a substitution or word: no pipe, no redirects of its own."""
+        if self.pipe is None and not self.redirects:
+            return self
+        return self.but(pipe=None, redirects=())
+
+
+_ROOT = _Ctx()
+#: Every program that runs another command: pure wrappers, then launchers.
+_WRAPPERS = {**unwrap.WRAPPERS, **LAUNCHERS}
+
+
+def split(text: str) -> ShellAnalysis:
+    """Every simple command in ``text`` that would run, plus opaque findings."""
+    walker = _Walker()
+    walker.walk_text(text, _ROOT, 0)
+    return ShellAnalysis(tuple(walker.commands), tuple(walker.findings), text, tuple(walker.cwds))
+
+
+def opaque(rule_id: str, evidence: str, explanation: str, ctx: _Ctx | None = None) -> Finding:
+    """An opaque finding: never allowed by the floor."""
+    remote = ctx is not None and (ctx.remote_host or ctx.container)
+    return Finding(
+        rule_id=rule_id,
+        category=Category.OPAQUE,
+        scope=Scope.REMOTE if remote else Scope.HOST,
+        target=evidence[:200],
+        evidence=evidence,
+        explanation=explanation,
+        risk=Risk.HIGH,
+    )
+
+
+class _Walker:
+    """One pass over the syntax tree; recursion is bounded by ``MAX_LEVEL``/``MAX_DEPTH``."""
+
+    __slots__ = (
+        "_joined",
+        "_too_deep",
+        "aliases",
+        "commands",
+        "cwd",
+        "cwds",
+        "findings",
+        "written",
+    )
+
+    def __init__(self) -> None:
+        self.commands: list[SimpleCommand] = []
+        self.findings: list[Finding] = []
+        self.aliases: set[str] = set()
+        self._too_deep = False
+        self._joined = False  # whether some text walked has a line continuation
+        #: The directory set by ``cd``/``pushd`` so far, relative to the action's cwd.
+        self.cwd: str | None = None
+        #: Files written so far on this line (path -> downloaded), see ``_runs_written``.
+        self.written: dict[str, bool] = {}
+        self.cwds: list[str | None] = []
+
+    # -- entry points -------------------------------------------------------------
+
+    def walk_text(self, text: str, ctx: _Ctx, level: int) -> Node | None:
+        """Parse ``text`` as shell and walk it."""
+        if "\x00" in text:
+            self.findings.append(
+                opaque("shell-unparseable", text, "contains a NUL byte, which bash cannot run", ctx)
+            )
+            text = text.replace("\x00", " ")
+        if ctx.depth > MAX_DEPTH:
+            self._deep(text, ctx)
+            return None
+        source = text.encode("utf-8", "surrogatepass")
+        self._joined = self._joined or b"\\\n" in source
+        root = _PARSER.parse(source).root_node
+        if root.has_error:
+            self.findings.append(
+                opaque("shell-unparseable", text, "is not valid shell syntax", ctx)
+            )
+        self.visit(root, ctx, level)
+        return root
+
+    def visit(self, node: Node, ctx: _Ctx, level: int) -> None:
+        """Walk ``node``: commands are emitted, everything else is descended into."""
+        if level > MAX_LEVEL:
+            self._deep(_text(node), ctx)
+            return
+        kind = node.type
+        if kind == "command":
+            self._command(node, ctx, level, ())
+        elif kind == "redirected_statement":
+            self._redirected(node, ctx, level)
+        elif kind == "pipeline":
+            self._pipeline([(c, ()) for c in node.named_children], ctx, level)
+        elif kind in ("command_substitution", "process_substitution", "subshell"):
+            inner = ctx.inner() if kind != "subshell" else ctx
+            saved = self.cwd
+            for child in node.named_children:
+                self.visit(child, inner, level + 1)
+            self.cwd = saved
+        elif kind == "function_definition":
+            body = node.child_by_field_name("body")
+            if body is not None:
+                self.visit(body, ctx, level + 1)
+        elif kind not in _LEAVES and kind not in _SKIP:
+            for child in node.named_children:
+                self.visit(child, ctx, level + 1)
+
+    # -- statements ---------------------------------------------------------------
+
+    def _redirected(self, node: Node, ctx: _Ctx, level: int) -> None:
+        """``BODY > f``, ``cmd <<EOF ... EOF | next``: redirects apply to the body."""
+        body = node.child_by_field_name("body")
+        redirects = [c for c in node.named_children if c.type in _REDIRECTS]
+        continuation = [
+            c for r in redirects if r.type == "heredoc_redirect" for c in heredoc_tail(r)
+        ]
+        if continuation and continuation[0].type == "pipeline":
+            stages = [(body or node, tuple(redirects))]
+            stages += [(c, ()) for c in continuation[0].named_children]
+            self._pipeline(stages, ctx, level)
+            return
+        self._statement(body, tuple(redirects), ctx, level)
+        for child in continuation:
+            self.visit(child, ctx.but(pipe=None), level + 1)
+
+    def _statement(
+        self, body: Node | None, redirects: tuple[Node, ...], ctx: _Ctx, level: int
+    ) -> None:
+        if body is not None and body.type == "command":
+            self._command(body, ctx, level, redirects)
+            return
+        parsed, _ = self._redirects(redirects, ctx, level)
+        if body is None:
+            text = " ".join(_text(r) for r in redirects)
+            self._add(_NULL_COMMAND, ctx.but(redirects=ctx.redirects + parsed), text, {}, None)
+            return
+        self.visit(body, ctx.but(redirects=ctx.redirects + parsed), level + 1)
+
+    def _pipeline(
+        self, stages: Sequence[tuple[Node, tuple[Node, ...]]], ctx: _Ctx, level: int
+    ) -> None:
+        """Each stage reads the previous one's output; a shell at the end may run it."""
+        previous: Pipe | None = ctx.pipe
+        saved = self.cwd
+        for node, redirects in stages:
+            self.cwd = saved  # each stage is a subshell: its ``cd`` does not last
+            stage_ctx = ctx.but(pipe=previous)
+            if redirects or node.type == "command":
+                self._statement(node, redirects, stage_ctx, level + 1)
+            else:
+                self.visit(node, stage_ctx, level + 1)
+            previous = stage_output(node, redirects, previous)
+        self.cwd = saved
+
+    def _command(self, node: Node, ctx: _Ctx, level: int, extra: tuple[Node, ...]) -> None:
+        """One ``command`` node: assignments, words, redirects, then wrappers."""
+        assigns: dict[str, str] = {}
+        words: list[Word] = []
+        redirect_nodes = list(extra)
+        sub_ctx = ctx.inner()
+        leaves = _LEAVES
+        last_end = -1
+        for child in node.named_children:
+            kind = child.type
+            if kind in _REDIRECTS:
+                redirect_nodes.append(child)
+                continue
+            if kind == "variable_assignment":
+                name, value = assignment(child)
+                assigns[name] = value
+                if child.named_child_count > 1:
+                    self.visit(child, sub_ctx, level + 1)
+                continue
+            target = child
+            if kind == "command_name" and child.named_child_count:
+                target = child.named_child(0)
+                kind = target.type
+            if kind == "word":  # the common case, without a call to ``resolve``
+                raw = target.text or b""
+                text = raw.decode("utf-8", "replace")
+                word = (text, 0) if _PLAIN_WORD.isdisjoint(text) else resolve(target)
+            else:
+                word = resolve(target)
+                if kind not in leaves:
+                    self.visit(target, sub_ctx, level + 1)
+            if self._joined:
+                if words and continues(node, child, last_end):
+                    # ``r\<newline>m``: bash joins the halves, the grammar does not
+                    word = (words[-1][0] + word[0], words[-1][1] | word[1])
+                    words.pop()
+                last_end = child.end_byte
+            words.append(word)
+        parsed, stdin = self._redirects(redirect_nodes, ctx, level)
+        if words and not words[0][0] and not words[0][1]:
+            words = list(_NULL_COMMAND)
+        if not words:
+            if parsed:
+                words = list(_NULL_COMMAND)
+            else:
+                return
+        local = ctx.but(redirects=ctx.redirects + parsed) if parsed else ctx
+        self._run(words, local, text=_text(node), assigns=assigns, stdin=stdin, level=level)
+
+    def _redirects(
+        self, nodes: Sequence[Node], ctx: _Ctx, level: int
+    ) -> tuple[tuple[Redirect, ...], Word | None]:
+        """Parse redirect nodes; return them and the heredoc/here-string text, if any."""
+        if not nodes:
+            return (), None
+        out: list[Redirect] = []
+        stdin: Word | None = None
+        sub_ctx = ctx.inner()
+        for node in nodes:
+            if node.type == "heredoc_redirect":
+                stdin = heredoc_text(node)
+                if any(c.type in _HEREDOC_MISREAD for c in node.named_children):
+                    # The grammar read body lines as words of the redirect (seen with
+                    # ``<<-`` and a body starting with a backslash): the body it
+                    # reports is not the one bash would feed, so nothing can be judged.
+                    self.findings.append(
+                        opaque(
+                            "shell-unparseable",
+                            _text(node),
+                            "a here-document the parser could not read reliably",
+                            ctx,
+                        )
+                    )
+                for child in node.named_children:
+                    if child.type == "file_redirect":
+                        out.extend(self._redirects((child,), ctx, level)[0])
+                    elif child.type == "heredoc_body":
+                        self.visit(child, sub_ctx, level + 1)
+                continue
+            op = next((c.type for c in node.children if not c.is_named), "")
+            dest = [c for c in node.named_children if c.type != "file_descriptor"]
+            if node.type == "herestring_redirect":
+                if dest:
+                    value, flags = resolve(dest[0])
+                    stdin = (value + "\n", flags)
+            elif dest:
+                value, _ = resolve(dest[0])
+                out.append(Redirect(op, value))
+            for d in dest:
+                if d.type not in _LEAVES:
+                    self.visit(d, sub_ctx, level + 1)
+        return tuple(out), stdin
+
+    # -- one command after its words are known ------------------------------------
+
+    def _run(
+        self,
+        words: Sequence[Word],
+        ctx: _Ctx,
+        *,
+        text: str,
+        assigns: dict[str, str],
+        stdin: Word | None,
+        level: int,
+    ) -> None:
+        """Peel wrappers off ``words`` and emit what runs inside them."""
+        for _ in range(MAX_WRAPPERS):
+            value, flags = words[0]
+            echoed = static_echo(value) if flags == DYNAMIC else None
+            if echoed:
+                words = [(w, 0) for w in echoed] + list(words[1:])
+                continue
+            if flags:
+                self.findings.append(
+                    opaque(
+                        "shell-opaque-command-name",
+                        text,
+                        f"the program name {value!r} is computed when the command runs",
+                        ctx,
+                    )
+                )
+                return
+            program = value.rpartition("/")[2]
+            if program in RESERVED_WORDS:
+                self._misread(text, ctx)
+                words = words[1:]
+                if not words:
+                    return
+                continue
+            if program in self.aliases:
+                self.findings.append(
+                    opaque("shell-opaque-alias", text, f"{program!r} is an alias defined here", ctx)
+                )
+                return
+            unwrapper = _WRAPPERS.get(program)
+            step = unwrapper(words) if unwrapper is not None else None
+            if step is None:
+                break
+            granted = ctx.but(
+                elevated=ctx.elevated or step.elevated,
+                remote_host=step.remote_host or ctx.remote_host,
+                container=step.container or ctx.container,
+            )
+            assigns = {**assigns, **dict(step.assignments)}
+            if step.keep:
+                self._add(words, ctx, text, assigns, stdin)
+            self._step(step, words, granted, text=text, assigns=assigns, stdin=stdin, level=level)
+            if step.rest is None:
+                return
+            words, ctx = step.rest, granted.but(wrappers=(*ctx.wrappers, step.label))
+        else:
+            self._deep(text, ctx)
+            return
+        self._leaf(words, ctx, text=text, assigns=assigns, stdin=stdin, level=level)
+
+    def _step(
+        self,
+        step: unwrap.Step,
+        words: Sequence[Word],
+        ctx: _Ctx,
+        *,
+        text: str,
+        assigns: dict[str, str],
+        stdin: Word | None,
+        level: int,
+    ) -> None:
+        """Scripts, extra commands and stdin of one wrapper whose words are ``words``."""
+        inner = ctx.but(wrappers=(*ctx.wrappers, step.label))
+        program = posixpath.basename(words[0][0])
+        for script in step.scripts:
+            self._script(script, program, inner, text, level)
+        for argv in step.extra:
+            if argv:
+                self._run(argv, inner, text=text, assigns=assigns, stdin=None, level=level + 1)
+        if step.stdin_shell:
+            self._stdin_shell(words, ctx, text, stdin, level)
+        elif step.rest is None and not (step.keep or step.scripts or step.extra):
+            self._add(words, ctx, text, assigns, stdin)
+
+    def _script(self, script: Word, program: str, ctx: _Ctx, text: str, level: int) -> None:
+        """Shell text handed to ``bash -c``, ``eval``, ``ssh`` ...: parse it too."""
+        value, flags = script
+        if flags & DYNAMIC:
+            if program == "eval" and safe_eval(value):
+                return
+            rule = "shell-opaque-eval"
+            why = f"{program} runs text that is computed when the command runs"
+            self.findings.append(opaque(rule, text, why, ctx))
+            return
+        saved = self.cwd
+        self.walk_text(value, ctx.but(depth=ctx.depth + 1), level + 1)
+        self.cwd = saved
+
+    def _stdin_shell(
+        self, words: Sequence[Word], ctx: _Ctx, text: str, stdin: Word | None, level: int
+    ) -> None:
+        """A shell reading its program from standard input."""
+        inner = ctx.but(wrappers=(*ctx.wrappers, posixpath.basename(words[0][0])))
+        if stdin is not None:
+            if stdin[1] & DYNAMIC:
+                why = "a shell runs a heredoc or here-string with expansions in it"
+                self.findings.append(opaque("shell-opaque-eval", text, why, ctx))
+                return
+            self.walk_text(stdin[0], inner.but(depth=ctx.depth + 1, pipe=None), level + 1)
+            return
+        pipe = ctx.pipe
+        if pipe is None:
+            self._add(words, ctx, text, {}, None)
+            return
+        if pipe.literal is not None:
+            self.walk_text(pipe.literal, inner.but(depth=ctx.depth + 1, pipe=None), level + 1)
+            return
+        self.findings.append(_pipe_finding(pipe, text, ctx))
+
+    def _leaf(
+        self,
+        words: Sequence[Word],
+        ctx: _Ctx,
+        *,
+        text: str,
+        assigns: dict[str, str],
+        stdin: Word | None,
+        level: int,
+    ) -> None:
+        """The innermost command: a few shell-level checks, then emit it."""
+        program = words[0][0].rpartition("/")[2]
+        if program in ("cd", "pushd", "popd", "chdir"):
+            self._change_directory(program, words)
+        for name in COMMAND_VARIABLES.intersection(assigns) if assigns else ():
+            value = assigns[name]
+            dynamic = DYNAMIC if ("$" in value or "`" in value) else 0
+            self._script((value, dynamic), name, ctx, text, level)
+        if program == "alias":
+            self.aliases.update(w.split("=", 1)[0] for w, _ in words[1:] if "=" in w)
+        runs_code = program in ("source", ".") or program in unwrap.SHELLS
+        if (runs_code or unwrap.is_interpreter(program)) and self._runs_stream(words, ctx, text):
+            return
+        if self.written and self._runs_written(program, words, ctx, text):
+            return
+        if (
+            not runs_code
+            and ctx.pipe is not None
+            and stdin is None
+            and reads_program(program, words)
+        ):
+            if ctx.pipe.literal is None:
+                self.findings.append(_pipe_finding(ctx.pipe, text, ctx))
+                return
+            stdin = (ctx.pipe.literal, 0)
+        self._add(words, ctx, text, assigns, stdin)
+
+    def _runs_stream(self, words: Sequence[Word], ctx: _Ctx, text: str) -> bool:
+        """``source <(curl ...)``, ``. /dev/stdin``, ``bash <(...)``: opaque; True if so."""
+        script = next(((w, f) for w, f in words[1:] if not w.startswith("-")), None)
+        if script is None:
+            return False
+        value, _flags = script
+        if value in _STDIN_DEVICES and ctx.pipe is not None and ctx.pipe.literal is None:
+            self.findings.append(_pipe_finding(ctx.pipe, text, ctx))
+            return True
+        if value.startswith(("<(", "$(", "`")) or value in _STDIN_DEVICES:
+            download = names_download(value)
+            rule = "shell-opaque-download-exec" if download else "shell-opaque-eval"
+            why = "runs shell code produced by another command"
+            self.findings.append(opaque(rule, text, why, ctx))
+            return True
+        return False
+
+    def _runs_written(self, program: str, words: Sequence[Word], ctx: _Ctx, text: str) -> bool:
+        """``curl -o i.sh URL && sh i.sh``: running a file this line wrote is opaque."""
+        path = executed_file(program, [w for w, _ in words])
+        if path is None or path not in self.written:
+            return False
+        if self.written[path]:
+            why = f"runs {path}, which an earlier command on this line downloaded"
+            self.findings.append(opaque("shell-opaque-download-exec", text, why, ctx))
+        else:
+            why = f"runs {path}, which an earlier command on this line wrote"
+            self.findings.append(opaque("shell-opaque-generated-script", text, why, ctx))
+        return True
+
+    def _add(
+        self,
+        words: Sequence[Word],
+        ctx: _Ctx,
+        text: str,
+        assigns: dict[str, str],
+        stdin: Word | None,
+    ) -> None:
+        self.cwds.append(self.cwd)
+        argv = tuple([w[0] for w in words])
+        if ctx.redirects or argv[0] in WRITERS:
+            redirects = [(r.op, r.target) for r in ctx.redirects]
+            for path, downloaded in written_files(argv, redirects):
+                self.written[path] = self.written.get(path, False) or downloaded
+        self.commands.append(
+            SimpleCommand(
+                argv,
+                text,
+                assigns,
+                ctx.redirects,
+                ctx.wrappers,
+                stdin[0] if stdin is not None else None,
+                ctx.elevated,
+                ctx.remote_host,
+                ctx.container,
+            )
+        )
+
+    def _change_directory(self, program: str, words: Sequence[Word]) -> None:
+        """Follow ``cd DIR`` so ``cd / && rm -rf *`` is judged in ``/``."""
+        operands = [w for w in words[1:] if not w[0].startswith("-") or w[0] == "-"]
+        if program == "popd" or (operands and operands[0][0] == "-"):
+            self.cwd = "$OLDPWD"  # somewhere earlier: not known statically
+            return
+        target = operands[0][0] if operands else "~"
+        base = self.cwd
+        self.cwd = posixpath.join(base, target) if base and not target.startswith("~") else target
+
+    def _misread(self, text: str, ctx: _Ctx) -> None:
+        """A reserved word where the grammar saw a command name (``! if ...``)."""
+        why = "uses a shell keyword where the parser expected a command; bash may disagree"
+        self.findings.append(opaque("shell-unparseable", text, why, ctx))
+
+    def _deep(self, text: str, ctx: _Ctx) -> None:
+        if not self._too_deep:
+            self._too_deep = True
+            why = "nests commands deeper than interlock follows"
+            self.findings.append(opaque("shell-too-deep", text, why, ctx))
+
+
+# -- helpers over nodes -----------------------------------------------------------
+
+
+def static_echo(value: str, depth: int = 0) -> list[str] | None:
+    """The words a substitution of a literal ``echo``/``printf`` would produce, if it is one.
+
+    ``$(echo ls)`` and ```echo pwd``` in the program position are computed, but from
+    constants: their output is known without running anything, so the program they
+    name is judged instead of holding the line as opaque. Anything else inside the
+    substitution (a variable, a pipeline, another program, options other than ``-n``)
+    keeps it opaque. The output is split on blanks as an unquoted substitution is.
+    """
+    if value.startswith("$(") and value.endswith(")"):
+        inner = value[2:-1]
+    elif value.startswith("`") and value.endswith("`") and len(value) > 1:
+        inner = value[1:-1]
+    else:
+        return None
+    if depth > 3 or "\x00" in inner:
+        return None
+    root = _PARSER.parse(inner.encode("utf-8", "surrogatepass")).root_node
+    if root.has_error or root.named_child_count != 1:
+        return None
+    command = root.named_children[0]
+    if command.type != "command":
+        return None
+    parts: list[str] = []
+    for child in command.named_children:
+        if child.type == "command_name":
+            name, name_flags = resolve(child.named_children[0]) if child.named_children else ("", 1)
+            if name_flags or name not in ("echo", "printf"):
+                return None
+            continue
+        if child.type not in _LEAVES | _ECHO_WORDS:
+            return None
+        word, word_flags = resolve(child)
+        if word_flags == DYNAMIC:
+            nested = static_echo(word, depth + 1)
+            if nested is None:
+                return None
+            parts.extend(nested)
+        elif word_flags:
+            return None
+        elif word != "-n":
+            parts.append(word)
+    out = " ".join(parts).split()
+    return out if out and all("%" not in w and "\\" not in w for w in out) else None
+
+
+def _text(node: Node) -> str:
+    raw = node.text
+    return raw.decode("utf-8", "replace") if raw is not None else ""
+
+
+def _pipe_finding(pipe: Pipe, text: str, ctx: _Ctx) -> Finding:
+    text = f"{pipe.source} | {text}"
+    if pipe.download:
+        why = "runs code downloaded by an earlier stage of the pipeline"
+        return opaque("shell-opaque-download-exec", text, why, ctx)
+    why = f"runs code computed by an earlier stage ({pipe.source[:80]})"
+    return opaque("shell-opaque-decoded-pipe", text, why, ctx)
+
+
+def assess_shell(action: Action, config: Config) -> Assessment:
+    """Classify a shell action: split it, judge each command, never raise."""
+    from interlock.classify.shell_findings import assess
+
+    return assess(action, config)

@@ -1,0 +1,48 @@
+"""Who is asking: a token in, an authenticated principal (and the token's id) out.
+
+Every verb that acts for someone authenticates inside the same transaction as the
+change it makes, so a token revoked a moment earlier cannot slip a vote in. The
+token id travels with the principal into audit entries; the token never does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from interlock.config import Config
+from interlock.errors import ForbiddenError
+from interlock.identity import principals, tokens
+from interlock.models import Principal, PrincipalKind
+
+
+@dataclass(frozen=True, slots=True)
+class Authenticated:
+    """A principal proven by a token, with that token's public id."""
+
+    principal: Principal
+    token_id: str
+
+    @property
+    def actor(self) -> str:
+        """How audit entries name who acted: ``kiro (for alice)`` for an agent."""
+        p = self.principal
+        return p.name if p.kind is PrincipalKind.HUMAN else f"{p.name} (for {p.acts_for})"
+
+
+def authenticate(conn: Connection, config: Config, token: str, *, now: datetime) -> Authenticated:
+    """The principal behind ``token``; unknown, revoked or expired tokens raise."""
+    info = tokens.authenticate(conn, token, now=now)
+    return Authenticated(principals.load(conn, config, info.principal), info.id)
+
+
+def require_human(who: Authenticated, doing: str) -> Principal:
+    """``who``'s principal if a human; an agent is ``ForbiddenError`` naming ``doing``."""
+    if who.principal.kind is not PrincipalKind.HUMAN:
+        raise ForbiddenError(
+            f"agent {who.principal.name!r} may not {doing}",
+            hint="agent tokens can make requests and nothing else",
+        )
+    return who.principal

@@ -1,0 +1,222 @@
+"""One store interface over SQLite (default) and PostgreSQL, failing closed.
+
+``Store.transaction()`` yields a SQLAlchemy Core ``Connection`` inside exactly one
+transaction; everything a state change writes (and its audit entry, see
+``interlock.audit.log``) commits or rolls back together.
+
+How each dialect serialises writers:
+
+* **SQLite**: every transaction starts with ``BEGIN IMMEDIATE``, which takes the
+  database's write lock up front, so read-then-write sequences can neither interleave
+  nor fail half-way with ``SQLITE_BUSY`` on lock upgrade. The file runs in WAL mode
+  (readers never block the writer), with ``busy_timeout`` so a waiting writer queues
+  instead of failing, and ``synchronous=FULL``: WAL with ``NORMAL`` keeps the file
+  consistent but may lose the last commits on power loss, and losing a commit here
+  could resurrect a consumed single-use grant or drop an audit entry whose effect
+  already happened. Group commit (``append_many``) pays for the extra fsync.
+* **PostgreSQL** (``psycopg`` 3): READ COMMITTED transactions in which transitions
+  lock the rows they change with ``SELECT ... FOR UPDATE`` (:func:`lock_rows`).
+  Deadlocks and serialization failures are retried by :meth:`Store.run_in_transaction`.
+
+Any database error leaves this module as :class:`interlock.errors.StoreError`; the
+caller treats the action as not allowed.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from sqlalchemy import Row, Select, Table, create_engine, event, select
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+
+from interlock.errors import StoreError
+
+T = TypeVar("T")
+
+Dialect = Literal["sqlite", "postgresql"]
+
+#: How long a SQLite writer waits for the lock before failing (milliseconds).
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+#: PostgreSQL SQLSTATEs worth retrying: serialization_failure, deadlock_detected.
+_PG_RETRYABLE = frozenset({"40001", "40P01"})
+
+
+class Store:
+    """A database opened by :func:`open_store`, migrated to head."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        name = engine.dialect.name
+        if name not in ("sqlite", "postgresql"):
+            raise StoreError(f"unsupported database dialect {name!r}")
+        self.dialect: Dialect = "sqlite" if name == "sqlite" else "postgresql"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction: commits when the block ends, rolls back on any exception."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except (SQLAlchemyError, sqlite3.Error) as exc:
+            raise store_error(exc) from exc
+        except Exception as exc:
+            if _is_psycopg_error(exc):
+                raise store_error(exc) from exc
+            raise
+
+    @contextmanager
+    def read_transaction(self) -> Iterator[Connection]:
+        """A read-only snapshot that never blocks writers (verification, export).
+
+        SQLite: a deferred ``BEGIN`` (a WAL read snapshot, no write lock). PostgreSQL:
+        ``REPEATABLE READ READ ONLY``, so every query sees the same snapshot even while
+        appends go on.
+        """
+        try:
+            with self.engine.connect() as base:
+                if self.dialect == "postgresql":
+                    conn = base.execution_options(
+                        isolation_level="REPEATABLE READ", postgresql_readonly=True
+                    )
+                else:
+                    conn = base.execution_options(interlock_read_only=True)
+                with conn.begin():
+                    yield conn
+        except (SQLAlchemyError, sqlite3.Error) as exc:
+            raise store_error(exc) from exc
+        except Exception as exc:
+            if _is_psycopg_error(exc):
+                raise store_error(exc) from exc
+            raise
+
+    def run_in_transaction(self, fn: Callable[[Connection], T], retries: int = 5) -> T:
+        """Run ``fn(conn)`` in one transaction, retrying it on lock conflicts.
+
+        Retried (up to ``retries`` more times, with jittered exponential backoff):
+        PostgreSQL deadlocks and serialization failures, SQLite "database is locked".
+        ``fn`` must therefore have no effects outside the connection. Any other error,
+        or the last retryable one, is raised as ``StoreError``.
+        """
+        attempt = 0
+        while True:
+            try:
+                with self.engine.begin() as conn:
+                    return fn(conn)
+            except (SQLAlchemyError, sqlite3.Error) as exc:
+                if attempt >= retries or not is_retryable(exc):
+                    raise store_error(exc) from exc
+            except Exception as exc:
+                if _is_psycopg_error(exc):
+                    raise store_error(exc) from exc
+                raise
+            attempt += 1
+            time.sleep(min(0.5, 0.005 * 2**attempt) * (0.5 + random.random()))  # noqa: S311
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
+
+
+def lock_rows(conn: Connection, table: Table, *where: Any) -> list[Row[Any]]:
+    """Select the rows of ``table`` matching ``where`` and lock them until commit.
+
+    PostgreSQL takes row locks (``FOR UPDATE``); on SQLite the clause is omitted by the
+    dialect and the transaction's ``BEGIN IMMEDIATE`` already excludes other writers.
+    """
+    stmt: Select[Any] = select(table).where(*where).with_for_update()
+    return list(conn.execute(stmt))
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether a failed transaction may simply be run again."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate in _PG_RETRYABLE:
+        return True
+    if isinstance(orig, sqlite3.OperationalError):
+        message = str(orig).lower()
+        return "locked" in message or "busy" in message
+    return False
+
+
+def store_error(exc: BaseException) -> StoreError:
+    """The ``StoreError`` for a database failure, with the driver's message."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    first_line = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    return StoreError(f"database error: {first_line}")
+
+
+def _is_psycopg_error(exc: BaseException) -> bool:
+    return type(exc).__module__.split(".")[0] == "psycopg"
+
+
+def database_url(url: str | None, env: dict[str, str]) -> URL:
+    """The SQLAlchemy URL for ``url`` (or the environment's, or the default)."""
+    text_url = url or env.get("INTERLOCK_DATABASE_URL") or "sqlite:///.interlock/interlock.db"
+    try:
+        parsed = make_url(text_url)
+    except ArgumentError as exc:
+        raise StoreError(f"not a database URL: {text_url!r}") from exc
+    if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg"):
+        return parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
+        return parsed.set(drivername="sqlite+pysqlite")
+    raise StoreError(
+        f"unsupported database URL scheme {parsed.drivername!r}",
+        hint="use sqlite:///PATH or postgresql://USER@HOST/DB",
+    )
+
+
+def create_store_engine(url: URL) -> Engine:
+    """An engine configured as this module's docstring describes."""
+    if url.drivername.startswith("postgresql"):
+        return create_engine(url, isolation_level="READ COMMITTED", pool_pre_ping=True)
+    database = url.database or ""
+    memory = database in ("", ":memory:")
+    if not memory:
+        Path(database).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        **({"poolclass": StaticPool} if memory else {}),
+    )
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take transaction control away from the driver: the "begin" hook issues
+    # BEGIN IMMEDIATE itself.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    read_only = conn.get_execution_options().get("interlock_read_only", False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

@@ -1,0 +1,84 @@
+"""Interpreters with inline code, awk programs and script files."""
+
+from __future__ import annotations
+
+import pytest
+
+from interlock.classify.commands import interpreters
+from interlock.models import Verdict
+from tests.classify.commands.localtools import (
+    check_rules_documented,
+    examples,
+    rule_ids,
+    verdict,
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected", "rule"),
+    [
+        ("python -c \"print('hello')\"", Verdict.ALLOW, "code-inline-read"),
+        ("python -c \"print('rm -rf /')\"", Verdict.ALLOW, "code-inline-read"),
+        ("python -c \"import shutil; shutil.rmtree('/home/user')\"", Verdict.DENY,
+         "code-inline-delete"),
+        ("python3 -c \"import os; os.remove('/etc/passwd')\"", Verdict.ASK,
+         "code-inline-delete"),
+        ("python -c \"import shutil; shutil.rmtree('build')\"", Verdict.ALLOW,
+         "code-inline-delete"),
+        ("python -c \"import os; os.system('rm -rf /')\"", Verdict.DENY, "code-inline-run"),
+        ("python3 -c \"import subprocess; subprocess.run(['git', 'reset', '--hard'])\"",
+         Verdict.ASK, "code-inline-run"),
+        ("python -c 'import os; os.system(os.environ[\"X\"])'", Verdict.HOLD,
+         "code-inline-opaque"),
+        ("python -c 'exec(input())'", Verdict.HOLD, "code-inline-opaque"),
+        ("python -c 'print(('", Verdict.HOLD, "code-inline-opaque"),
+        ("python3 - <<'EOF'\nimport shutil\nshutil.rmtree('/')\nEOF", Verdict.DENY,
+         "code-inline-delete"),
+        ("python -c \"open('interlock.yaml', 'w').write('x')\"", Verdict.DENY,
+         "self-tamper-file"),
+        ("python -m pytest -q", Verdict.ALLOW, "code-script-file"),
+        ("python -m pip install requests", Verdict.ALLOW, "pkg-project"),
+        ("python script.py", Verdict.ALLOW, "code-script-file"),
+        ("python /opt/tools/x.py", Verdict.ASK, "code-script-file"),
+        ("python --version", Verdict.ALLOW, "code-inline-read"),
+        ("node -e \"console.log('hello')\"", Verdict.ALLOW, "code-inline-read"),
+        ("node -e \"require('fs').rmSync('/', {recursive: true})\"", Verdict.DENY,
+         "code-inline-delete"),
+        ("node -e \"require('child_process').execSync('rm -rf /')\"", Verdict.DENY,
+         "code-inline-run"),
+        ("node -e \"eval(process.argv[1])\"", Verdict.HOLD, "code-inline-opaque"),
+        ("node -e \"require('http').get('x')\"", Verdict.ASK, "code-inline-write"),
+        ("node app.js", Verdict.ALLOW, "code-script-file"),
+        ("perl -e \"print 'hello'\"", Verdict.ALLOW, "code-inline-read"),
+        ("perl -e \"system('rm -rf /home/user')\"", Verdict.DENY, "code-inline-run"),
+        ("perl -e 'unlink glob(\"/etc/*\")'", Verdict.ASK, "code-inline-write"),
+        ("perl -pi -e 's/a/b/' /etc/hosts", Verdict.ASK, "code-inline-write"),
+        ("ruby -e \"puts 'hello'\"", Verdict.ALLOW, "code-inline-read"),
+        ("ruby -e \"require 'fileutils'; FileUtils.rm_rf('/home/user')\"", Verdict.DENY,
+         "code-inline-delete"),
+        ("php -r \"unlink('/etc/passwd');\"", Verdict.ASK, "code-inline-delete"),
+        ("lua -e \"os.execute('rm -rf /')\"", Verdict.DENY, "code-inline-run"),
+        ("awk '{print $1}' file.txt", Verdict.ALLOW, "code-inline-read"),
+        ("awk '{print ($1 > 0 ? \"p\" : \"n\")}' f", Verdict.ALLOW, "code-inline-read"),
+        ("awk 'BEGIN {system(\"rm -rf /\")}'", Verdict.DENY, "fs-delete"),
+        ("awk '{system($0)}' cmds.txt", Verdict.HOLD, "code-inline-opaque"),
+        ("awk '{print > \"/etc/passwd\"}' f", Verdict.ASK, "code-inline-write"),
+        ("awk '{print $1 | \"sh\"}' f", Verdict.HOLD, "code-inline-opaque"),
+        ("osascript -e 'do shell script \"rm -rf ~\"'", Verdict.DENY, "code-inline-run"),
+        ("osascript -e 'display notification \"done\"'", Verdict.ALLOW, "code-inline-read"),
+        ("pwsh -c 'Remove-Item -Recurse C:\\\\data'", Verdict.ASK, "code-inline-delete"),
+        ("bash deploy.sh", Verdict.ALLOW, "code-script-file"),
+    ],
+)  # fmt: skip
+def test_interpreter_table(line: str, expected: Verdict, rule: str) -> None:
+    assert rule in rule_ids(line), rule_ids(line)
+    assert verdict(line) is expected
+
+
+@pytest.mark.parametrize(("rule_id", "example"), examples(interpreters))
+def test_rule_examples_trigger(rule_id: str, example: str) -> None:
+    assert rule_id in rule_ids(example)
+
+
+def test_rules_are_documented() -> None:
+    check_rules_documented(interpreters)

@@ -1,0 +1,81 @@
+"""SQL clients: where the SQL comes from, which database it reaches, what it does."""
+
+from __future__ import annotations
+
+import pytest
+
+from interlock.classify.commands import sql
+from interlock.models import Scope, Verdict
+from tests.classify.commands.localtools import (
+    check_rules_documented,
+    examples,
+    findings,
+    rule_ids,
+    verdict,
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected", "rule"),
+    [
+        ("psql -c 'SELECT * FROM users'", Verdict.ALLOW, "sql-read"),
+        ("psql -l", Verdict.ALLOW, "sql-read"),
+        ("psql -c 'SELECT 1' -c 'DROP TABLE users'", Verdict.HOLD, "sql-destructive"),
+        ('psql -c "DROP DATABASE production;"', Verdict.HOLD, "sql-destructive"),
+        ("psql -c 'INSERT INTO t VALUES (1)'", Verdict.ASK, "sql-write"),
+        ("psql -h db.staging.internal -c 'INSERT INTO t VALUES (1)'", Verdict.ALLOW,
+         "sql-write"),
+        ("psql -h db.prod.internal -c 'INSERT INTO t VALUES (1)'", Verdict.HOLD, "sql-write"),
+        ("psql postgresql://app@db.prod.internal/x -c 'SELECT 1'", Verdict.ALLOW, "sql-read"),
+        ("psql -f migrate.sql", Verdict.ASK, "sql-unseen-script"),
+        ("psql", Verdict.ASK, "sql-unseen-script"),
+        ("psql -c 'GRANT ALL ON t TO eve'", Verdict.HOLD, "sql-privilege"),
+        ("mysql -e 'SHOW DATABASES'", Verdict.ALLOW, "sql-read"),
+        ("mysql -e 'DELETE FROM users'", Verdict.HOLD, "sql-destructive"),
+        ("mysql --execute='TRUNCATE TABLE users'", Verdict.HOLD, "sql-destructive"),
+        ("sqlite3 app.db 'SELECT * FROM users'", Verdict.ALLOW, "sql-read"),
+        ("sqlite3 app.db 'DROP TABLE users'", Verdict.ALLOW, "sql-destructive"),
+        ("sqlite3 /var/lib/app/app.db 'DROP TABLE users'", Verdict.ASK, "sql-destructive"),
+        ("sqlite3 -readonly app.db 'DROP TABLE users'", Verdict.ALLOW, "sql-read"),
+        ("sqlite3 app.db '.tables'", Verdict.ALLOW, "sql-read"),
+        ("sqlite3 app.db '.shell rm -rf /'", Verdict.ALLOW, "sql-unseen-script"),
+        ("duckdb :memory: 'SELECT 1'", Verdict.ALLOW, "sql-read"),
+        ("sqlcmd query 'SELECT 1'", Verdict.ALLOW, "sql-read"),
+        ("sqlcmd -S db.prod.internal -Q 'DROP TABLE t'", Verdict.HOLD, "sql-destructive"),
+        ("cqlsh cass.prod -e 'DROP KEYSPACE app'", Verdict.HOLD, "sql-destructive"),
+        ("pg_dump production", Verdict.ALLOW, "sql-read"),
+        ("dropdb production", Verdict.HOLD, "sql-destructive"),
+        ("pg_restore --clean -d app dump.pgdump", Verdict.HOLD, "sql-destructive"),
+        ("mysqladmin -h db.prod.internal drop app", Verdict.HOLD, "sql-destructive"),
+        ("sqlite3 .interlock/interlock.db 'DELETE FROM votes'", Verdict.DENY,
+         "self-tamper-database"),
+    ],
+)  # fmt: skip
+def test_sql_table(line: str, expected: Verdict, rule: str) -> None:
+    assert rule in rule_ids(line)
+    assert verdict(line) is expected
+
+
+def test_heredoc_sql_is_read() -> None:
+    line = "psql -h db.prod.internal <<'EOF'\nSELECT 1;\nDELETE FROM audit_log;\nEOF"
+    assert "sql-destructive" in rule_ids(line)
+    assert verdict(line) is Verdict.HOLD
+
+
+def test_environment_comes_from_pghost() -> None:
+    (found,) = findings("PGHOST=db.prod.internal psql -c 'TRUNCATE t'")
+    assert (found.scope, found.environment) == (Scope.REMOTE, "production")
+
+
+def test_sqlite_in_the_workspace_is_workspace_data() -> None:
+    (found,) = findings("sqlite3 /work/app/dev.db 'DELETE FROM t'", cwd="/work/app")
+    assert found.scope is Scope.WORKSPACE
+
+
+@pytest.mark.parametrize(("rule_id", "example"), examples(sql))
+def test_rule_examples_trigger(rule_id: str, example: str) -> None:
+    assert rule_id in rule_ids(example)
+
+
+def test_rules_are_documented() -> None:
+    check_rules_documented(sql)

@@ -1,0 +1,148 @@
+"""The store interface on both dialects: URLs, migrations, transactions, errors."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from alembic.script import ScriptDirectory
+from sqlalchemy import insert, inspect, select, text, update
+
+from interlock.errors import StoreError
+from interlock.store import Store, lock_rows, open_store
+from interlock.store.database import database_url
+from interlock.store.migrate import alembic_config, current_revisions, head_revisions
+from interlock.store.schema import HEAD_ID, audit_checkpoints, audit_head
+
+
+@pytest.mark.parametrize(
+    ("given", "env", "expected"),
+    [
+        (None, {}, "sqlite+pysqlite:///.interlock/interlock.db"),
+        (None, {"INTERLOCK_DATABASE_URL": "sqlite:////x/y.db"}, "sqlite+pysqlite:////x/y.db"),
+        ("postgresql://u@h/db", {}, "postgresql+psycopg://u@h/db"),
+        ("postgres://u@h/db", {}, "postgresql+psycopg://u@h/db"),
+        (
+            "sqlite:///a.db",
+            {"INTERLOCK_DATABASE_URL": "postgresql://h/d"},
+            "sqlite+pysqlite:///a.db",
+        ),
+    ],
+)
+def test_database_url_resolution(given: str | None, env: dict[str, str], expected: str) -> None:
+    assert database_url(given, env).render_as_string() == expected
+
+
+@pytest.mark.parametrize("bad", ["mysql://u@h/db", "not a url", "oracle://x"])
+def test_unsupported_urls_are_store_errors(bad: str) -> None:
+    with pytest.raises(StoreError):
+        database_url(bad, {})
+
+
+def test_default_url_creates_the_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("INTERLOCK_DATABASE_URL", raising=False)
+    with open_store() as store:
+        assert store.dialect == "sqlite"
+    assert (tmp_path / ".interlock" / "interlock.db").is_file()
+
+
+def test_migrated_to_head_and_reopen_is_idempotent(store: Store, store_url: str) -> None:
+    with store.engine.connect() as conn:
+        assert current_revisions(conn) == head_revisions()
+        tables = set(inspect(conn).get_table_names())
+    assert {"audit_entries", "audit_head", "audit_checkpoints", "alembic_version"} <= tables
+    script = ScriptDirectory.from_config(alembic_config())
+    assert "0001_audit" in {rev.revision for rev in script.walk_revisions()}
+    with open_store(store_url) as again, again.transaction() as conn:
+        assert conn.execute(select(audit_head.c.size)).scalar_one() == 0
+
+
+def test_sqlite_pragmas(tmp_path: Path) -> None:
+    with open_store(f"sqlite:///{tmp_path / 'p.db'}") as store, store.transaction() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar_one() == 2  # FULL
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() == 30_000
+
+
+def test_transaction_commits_and_rolls_back(store: Store) -> None:
+    row = {"size": 1, "root_hash": b"\x00" * 32, "created_at": 0.0, "note": "n"}
+    with store.transaction() as conn:
+        conn.execute(insert(audit_checkpoints), row)
+
+    def failing() -> None:
+        with store.transaction() as conn:
+            conn.execute(insert(audit_checkpoints), {**row, "note": "rolled back"})
+            raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        failing()
+    with store.transaction() as conn:
+        notes = conn.execute(select(audit_checkpoints.c.note)).scalars().all()
+    assert notes == ["n"]
+
+
+def test_database_errors_become_store_errors(store: Store) -> None:
+    with pytest.raises(StoreError, match="database error"), store.transaction() as conn:
+        conn.execute(text("SELECT * FROM no_such_table"))
+
+
+def test_unreachable_database_is_a_store_error() -> None:
+    with pytest.raises(StoreError):
+        open_store("postgresql://nobody@127.0.0.1:1/none?connect_timeout=1")
+
+
+def test_run_in_transaction_serialises_read_modify_write(store: Store) -> None:
+    """Concurrent increments of one locked row lose no update."""
+
+    def bump(conn: object) -> None:
+        from sqlalchemy.engine import Connection
+
+        assert isinstance(conn, Connection)
+        (row,) = lock_rows(conn, audit_head, audit_head.c.id == HEAD_ID)
+        conn.execute(update(audit_head).values(checkpoint_size=row.checkpoint_size + 1))
+
+    def worker() -> None:
+        for _ in range(10):
+            store.run_in_transaction(bump)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with store.transaction() as conn:
+        assert conn.execute(select(audit_head.c.checkpoint_size)).scalar_one() == 40
+
+
+def test_run_in_transaction_wraps_non_retryable_errors(store: Store) -> None:
+    with pytest.raises(StoreError):
+        store.run_in_transaction(lambda conn: conn.execute(text("SELECT nope FROM nowhere")))
+
+
+def test_concurrent_opens_migrate_once(store_url: str) -> None:
+    """Several processes opening a new database at once all end at head."""
+    errors: list[BaseException] = []
+
+    def opener() -> None:
+        try:
+            with open_store(store_url) as opened, opened.engine.connect() as conn:
+                assert current_revisions(conn) == head_revisions()
+        except BaseException as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=opener) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+def test_read_transaction_does_not_block_writers(store: Store) -> None:
+    with store.read_transaction() as reader:
+        before = reader.execute(select(audit_head.c.checkpoint_size)).scalar_one()
+        with store.transaction() as writer:
+            writer.execute(update(audit_head).values(checkpoint_size=before + 1))
+        assert reader.execute(select(audit_head.c.checkpoint_size)).scalar_one() == before
