@@ -14,8 +14,12 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $(STAMP)
 
+# Serve the demo configuration on loopback with one-time tokens for its people and
+# agent, until interrupted (`interlock check --demo` still shows the decision offline).
 run: $(STAMP)
-	$(BIN)/interlock check --demo
+	@echo "Replay public incidents through interlock:  $(BIN)/interlock demo"
+	$(BIN)/interlock serve --config examples/demo.yaml --host 127.0.0.1 --port $${PORT:-8420} \
+		--issue-token alice --issue-token bob --issue-token carol --issue-token kiro
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -27,7 +31,12 @@ types: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q
 
-test: lint types unit
+# The browser tests drive Debian's chromium (never a downloaded build); CI runs as root.
+.PHONY: browser
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+test: browser lint types unit
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

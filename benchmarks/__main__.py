@@ -13,7 +13,16 @@ import sys
 import time
 import traceback
 
-SUITES: tuple[str, ...] = ("shell", "policy", "approvals", "plans", "audit")
+SUITES: tuple[str, ...] = (
+    "shell",
+    "policy",
+    "approvals",
+    "plans",
+    "audit",
+    "server",
+    "hook",
+    "watch",
+)
 
 
 def main() -> int:

@@ -81,6 +81,20 @@ MatchKind = typing.Literal[
 
 
 @dataclass(frozen=True, slots=True)
+class CredentialsConfig:
+    """Credentials injected into an executed process only; ``${VAR}`` reads the gateway's env."""
+
+    env: Mapping[str, str] = field(
+        default_factory=dict, metadata={"doc": "variables to set; a value may be ``${NAME}``"}
+    )
+    aws_profile: str = field(default="", metadata={"doc": "AWS CLI profile to run with"})
+    kube_context: str = field(default="", metadata={"doc": "kubectl context to run with"})
+    aws_role_arn: str = field(
+        default="", metadata={"doc": "role the STS broker assumes, scoped to the approved action"}
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class EnvironmentConfig:
     """One environment: whether it is protected and how many humans must approve."""
 
@@ -96,6 +110,10 @@ class EnvironmentConfig:
         default=(), metadata={"doc": "approvers must belong to one of these groups"}
     )
     match: MatchConfig = field(default_factory=MatchConfig, metadata={"doc": "how to recognise it"})
+    credentials: CredentialsConfig = field(
+        default_factory=CredentialsConfig,
+        metadata={"doc": "what an approved action runs with here (never shown to agents)"},
+    )
 
 
 class ActionClass(StrEnum):
@@ -217,12 +235,74 @@ class WindowConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class WebhookConfig:
+    """One outgoing webhook, signed per the Standard Webhooks scheme."""
+
+    url: str = field(default="", metadata={"doc": "where events are POSTed (http or https)"})
+    secret: str = field(
+        default="", metadata={"doc": "signing secret, ``whsec_`` then base64 (Standard Webhooks)"}
+    )
+    events: tuple[str, ...] = field(
+        default=(), metadata={"doc": "event types sent (``request.pending`` ...); empty: all"}
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyConfig:
+    """Where the gateway server sends notifications and alerts."""
+
+    webhooks: tuple[WebhookConfig, ...] = field(
+        default=(), metadata={"doc": "webhooks: each a url, a secret and the events it wants"}
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class WatchConfig:
+    """The session watch (``interlock.watch``): windows in seconds and thresholds.
+
+    Lower thresholds and longer windows make the watch stricter; none can switch the
+    floor off, and a value below 1 is treated as 1.
+    """
+
+    history_limit: int = field(
+        default=2000, metadata={"doc": "assessed actions kept per session (oldest pruned)"}
+    )
+    sequence_window: int = field(
+        default=6 * 3600,
+        metadata={"doc": "a create this soon after a delete of it is delete-and-recreate"},
+    )
+    rate_window: int = field(
+        default=60, metadata={"doc": "window of the per-session destructive/held count"}
+    )
+    session_threshold: int = field(
+        default=10, metadata={"doc": "destructive or held attempts in rate_window that freeze"}
+    )
+    agent_window: int = field(
+        default=3600, metadata={"doc": "window of the per-agent destructive/held count"}
+    )
+    agent_threshold: int = field(
+        default=50, metadata={"doc": "an agent's destructive or held attempts that freeze"}
+    )
+    retry_window: int = field(
+        default=24 * 3600, metadata={"doc": "how long a denied target stays remembered"}
+    )
+    blast_radius: int = field(
+        default=10,
+        metadata={"doc": "changes above which a 'minor fix' task mismatches its action"},
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The whole of interlock.yaml."""
 
     version: int = field(default=1, metadata={"doc": "format version; only 1 exists"})
     environments: Mapping[str, EnvironmentConfig] = field(
-        default_factory=dict, metadata={"doc": "environments by name"}
+        default_factory=dict,
+        metadata={
+            "doc": "environments by name; without this key: the built-in production "
+            "(protected), staging and development"
+        },
     )
     protect_paths: tuple[str, ...] = field(
         default=(),
@@ -260,6 +340,13 @@ class Config:
     )
     break_glass_group: str = field(
         default="oncall", metadata={"doc": "the group whose members may approve break-glass"}
+    )
+    watch: WatchConfig = field(
+        default_factory=WatchConfig, metadata={"doc": "session watch windows and thresholds"}
+    )
+    notify: NotifyConfig = field(
+        default_factory=NotifyConfig,
+        metadata={"doc": "notifications: signed webhooks for requests and alerts"},
     )
 
     @property
@@ -368,6 +455,9 @@ def parse_config(text: str, *, source: str = "interlock.yaml") -> Config:
     if node is None:
         return default_config()
     config: Config = _build(Config, node, "", source)
+    if not any(getattr(k, "value", None) == "environments" for k, _ in node.value):
+        # a file about people or policies alone keeps the protected defaults
+        config = dataclasses.replace(config, environments=default_config().environments)
     from interlock.configcheck import check_config
 
     check_config(config, node, source)

@@ -133,13 +133,18 @@ class Target:
     host: str | None = None
 
 
+#: The target of an action that names none. Targets are frozen, so one instance is
+#: shared rather than built per action (actions are made per command checked).
+NO_TARGET = Target()
+
+
 @dataclass(frozen=True, slots=True)
 class Action:
     """What an agent asks to do, with the human's task and the agent's reason."""
 
     kind: ActionKind
     payload: str | bytes
-    target: Target = field(default_factory=Target)
+    target: Target = NO_TARGET
     task: str | None = None
     rationale: str | None = None
     session_id: str | None = None
@@ -175,6 +180,11 @@ class BlastRadius:
     large: bool = False
 
 
+#: The blast radius of an assessment that counts none: frozen and typed read-only,
+#: so one instance is shared (an assessment is made per command checked).
+NO_BLAST_RADIUS = BlastRadius()
+
+
 @dataclass(frozen=True, slots=True)
 class Assessment:
     """Everything classification concluded about one action, computed without I/O."""
@@ -182,7 +192,7 @@ class Assessment:
     action: Action
     findings: tuple[Finding, ...]
     environments: tuple[str, ...] = ()
-    blast_radius: BlastRadius = field(default_factory=BlastRadius)
+    blast_radius: BlastRadius = NO_BLAST_RADIUS
     risk: Risk = Risk.NONE
     facts: Mapping[str, Any] = field(default_factory=dict)
 

@@ -8,6 +8,7 @@ functions run once each against PostgreSQL.
 
 from __future__ import annotations
 
+import gc
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from interlock.audit import keys
+from interlock.audit import verify as verify_module
 from interlock.audit.checkpoint import Checkpointer
 from interlock.audit.export import export_log
 from interlock.audit.log import Event, append_many
@@ -162,6 +164,53 @@ def test_tampering_is_named(
         tamper(conn)
     error = _verify(store, signer.verifier_key())
     assert (error.index, error.kind in kinds) == (index, True), error.message
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_tampering_is_named_across_read_batches(
+    store: Store, monkeypatch: pytest.MonkeyPatch, case: tuple[str, Tamper, int, set[str]]
+) -> None:
+    _, tamper, index, kinds = case
+    monkeypatch.setattr(verify_module, "BATCH", 4)  # every case spans several reads
+    monkeypatch.setattr(verify_module, "PAGE", 4)
+    signer = keys.generate("test.example/audit")
+    _fill(store, Checkpointer(signer, every_entries=10, every_seconds=3600))
+    with store.transaction() as conn:
+        tamper(conn)
+    error = _verify(store, signer.verifier_key())
+    assert (error.index, error.kind in kinds) == (index, True), error.message
+
+
+def test_progress_is_reported_in_steps_and_at_the_end(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(verify_module, "BATCH", 8)
+    monkeypatch.setattr(verify_module, "PAGE", 8)
+    monkeypatch.setattr(verify_module, "PROGRESS_EVERY", 16)
+    with store.transaction() as conn:
+        append_many(conn, [Event("tick", None, {"n": i}) for i in range(50)])
+    seen: list[tuple[int, int, bool]] = []
+    with store.read_transaction() as conn:
+        verify_log(conn, [], lambda done, total: seen.append((done, total, gc.isenabled())))
+    assert seen == [(16, 50, False), (32, 50, False), (48, 50, False), (50, 50, False)]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_is_restored_after_success_and_failure(
+    pristine: tuple[Path, str], tmp_path: Path, enabled: bool
+) -> None:
+    with _copy(pristine, tmp_path) as store:
+        try:
+            gc.enable() if enabled else gc.disable()
+            with store.read_transaction() as conn:
+                assert verify_log(conn, [pristine[1]]).size == SIZE
+            assert gc.isenabled() is enabled
+            with store.transaction() as conn:
+                delete_row(conn, 30)
+            assert _verify(store, pristine[1]).index == 30
+            assert gc.isenabled() is enabled
+        finally:
+            gc.enable()
 
 
 def test_careful_rewrite_is_caught_by_the_next_checkpoint(store: Store) -> None:

@@ -479,3 +479,20 @@ def test_literal_echo_in_program_position_is_resolved(text: str, verdict: Verdic
     config = default_config()
     assessment = assess_shell(Action(ActionKind.SHELL, text), config)
     assert decide(assessment, config).verdict is verdict
+
+
+@pytest.mark.parametrize(
+    "text", ["{\U000f0000", "echo {\U000e0001", "x{\U0009c7c0 && rm -rf /", "{{\U00100000"]
+)
+def test_input_that_crashes_the_grammar_is_never_parsed(text: str) -> None:
+    """These crash tree-sitter-bash 0.25 (a segfault); they must be held, not parsed."""
+    config = default_config()
+    assessment = assess_shell(Action(ActionKind.SHELL, text), config)
+    assert "shell-unparseable" in {f.rule_id for f in assessment.findings}
+    assert decide(assessment, config).verdict is Verdict.HOLD
+
+
+def test_emoji_elsewhere_still_parses() -> None:
+    config = default_config()
+    action = Action(ActionKind.SHELL, 'git commit -m "ship it \U0001f389"')
+    assert decide(assess_shell(action, config), config).verdict is Verdict.ALLOW

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -134,12 +134,21 @@ class ApprovalService:
             expires_at=now + ttl,
         )
         draft = _Draft(token, subject, action, assessment, decision, break_glass)
-        record = self.store.run_in_transaction(lambda conn: self._record(conn, draft, now))
-        return Submitted(record, decision, assessment)
+        record, judged = self.store.run_in_transaction(lambda conn: self._record(conn, draft, now))
+        return Submitted(record, judged.decision, judged.assessment)
 
-    def _record(self, conn: Connection, draft: _Draft, now: datetime) -> RequestRecord:
+    def _record(
+        self, conn: Connection, draft: _Draft, now: datetime
+    ) -> tuple[RequestRecord, _Draft]:
+        from interlock.watch import observe
+
         who = authenticate(conn, self.config, draft.token, now=now)
         request_id = "req-" + secrets.token_hex(5)
+        # the session watch only raises the decision (interlock.watch.gate)
+        watched = observe(
+            conn, self.config, who, draft.assessment, draft.decision, request_id=request_id, now=now
+        )
+        draft = replace(draft, assessment=watched.assessment, decision=watched.decision)
         requests.insert(conn, _columns(request_id, draft, who, now))
         record = requests.fetch(conn, request_id)
         append(conn, "request-created", who.actor, _created_body(record, who, draft.decision))
@@ -147,7 +156,7 @@ class ApprovalService:
             append(conn, "break-glass-alert", who.actor, _alert_body(record))
         if record.status is Status.APPROVED:
             grants.issue(conn, record, now=now, actor=who.actor)
-        return record
+        return record, draft
 
     def approve(
         self, request_id: str, token: str, *, comment: str | None = None, channel: str = "cli"

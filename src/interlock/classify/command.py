@@ -9,7 +9,6 @@ stay pure functions that can be tested and fuzzed on their own.
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -50,7 +49,7 @@ class SimpleCommand:
     @property
     def program(self) -> str:
         """The program's base name: ``/usr/bin/rm`` and ``rm`` are both ``rm``."""
-        return posixpath.basename(self.argv[0]) if self.argv else ""
+        return self.argv[0].rpartition("/")[2] if self.argv else ""  # posixpath.basename
 
     @property
     def args(self) -> tuple[str, ...]:
@@ -77,8 +76,27 @@ class CommandContext:
             return self.environment
         if not value:
             return None
-        env = self.config.resolve(kind, value)
-        return env.name if env else None
+        return _resolved(self.config, kind, value)
+
+
+#: Environment names already resolved, by (config identity, kind, value). The config
+#: is kept in the entry so an identity reused by a new config never matches.
+_RESOLVED: dict[tuple[int, str, str], tuple[Config, str | None]] = {}
+_RESOLVED_LIMIT = 4096
+
+
+def _resolved(config: Config, kind: MatchKind, value: str) -> str | None:
+    """``config.resolve(kind, value)``'s name, remembered: configs are frozen."""
+    key = (id(config), kind, value)
+    hit = _RESOLVED.get(key)
+    if hit is not None and hit[0] is config:
+        return hit[1]
+    env = config.resolve(kind, value)
+    name = env.name if env else None
+    if len(_RESOLVED) >= _RESOLVED_LIMIT:
+        _RESOLVED.clear()
+    _RESOLVED[key] = (config, name)
+    return name
 
 
 #: A tool-family rule set: findings for one simple command.

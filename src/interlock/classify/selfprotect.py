@@ -10,7 +10,10 @@ absolute path under the workspace all name the same file. Extra paths come from
 from __future__ import annotations
 
 import fnmatch
+import functools
 import posixpath
+import re
+from collections.abc import Callable
 
 from interlock.config import Config
 
@@ -59,6 +62,11 @@ def normalise(path: str, cwd: str | None = None) -> str:
 
 def is_protected(path: str, config: Config, cwd: str | None = None) -> bool:
     """True when ``path`` names one of interlock's own files or hook settings."""
-    norm = normalise(path, cwd)
-    patterns = BUILTIN_PROTECTED + config.protect_paths
-    return any(fnmatch.fnmatchcase(norm, p) for p in patterns)
+    return _matcher(config.protect_paths)(normalise(path, cwd)) is not None
+
+
+@functools.lru_cache(maxsize=64)
+def _matcher(extra: tuple[str, ...]) -> Callable[[str], re.Match[str] | None]:
+    """One compiled alternation of every glob: ``fnmatchcase`` against any of them."""
+    globs = BUILTIN_PROTECTED + extra
+    return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs)).match

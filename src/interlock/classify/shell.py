@@ -15,12 +15,18 @@ Word values come from ``classify/words.py``, pipes and heredocs from
 ``assess_shell`` (``classify/shell_findings.py``) hands each simple command to its tool
 family (``classify/commands``) and adds what the walker itself knows: redirections,
 root rights, remote hosts and containers, and programs no family knows.
+
+This walk runs on every agent tool call, so it is kept cheap (issue 2's ``make bench``
+compares it with the parse alone): the commonest shapes, a command under the root and
+words without quotes or expansions, take short paths, and nothing caches whole lines.
 """
 
 from __future__ import annotations
 
+import operator
 import posixpath
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import tree_sitter_bash
@@ -52,6 +58,10 @@ from interlock.config import Config
 from interlock.models import Action, Assessment, Category, Finding, Risk, Scope
 
 _PARSER = Parser(Language(tree_sitter_bash.language()))
+#: tree-sitter-bash 0.25's scanner can crash the whole process (a segmentation fault,
+#: found by fuzzing) on ``{`` directly followed by a UTF-8 sequence of four bytes: a
+#: character outside the Basic Multilingual Plane. Such input is never handed to it.
+_CRASHES_PARSER = re.compile(rb"\{[\xf0-\xf4]")
 
 #: Shell text inside shell text (``bash -c "sh -c '...'"``) deeper than this is opaque.
 MAX_DEPTH = 12
@@ -73,6 +83,16 @@ _SKIP = frozenset({"comment", "heredoc_start", "heredoc_end", "heredoc_content"}
 #: ``> file`` alone is ``: > file``: the null command with a redirection.
 _NULL_COMMAND: tuple[Word, ...] = ((":", 0),)
 _STDIN_DEVICES = frozenset({"/dev/stdin", "/dev/fd/0", "-", "/proc/self/fd/0"})
+_VALUE = operator.itemgetter(0)
+#: A word bash reads as an assignment when it leads a command.
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+#: ``_redirects`` of no redirect nodes.
+_NONE: tuple[tuple[Redirect, ...], Word | None] = ((), None)
+#: Programs ``_leaf`` looks at before emitting a command.
+_CD = frozenset({"cd", "pushd", "popd", "chdir"})
+_SOURCES = frozenset({"source", "."}) | unwrap.SHELLS
+#: ``unwrap.is_interpreter`` holds for these and for some names starting with "p" only.
+_INTERPRETERS = unwrap.INTERPRETERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,9 +146,16 @@ _WRAPPERS = {**unwrap.WRAPPERS, **LAUNCHERS}
 
 def split(text: str) -> ShellAnalysis:
     """Every simple command in ``text`` that would run, plus opaque findings."""
+    walker = walk(text)
+    return ShellAnalysis(tuple(walker.commands), tuple(walker.findings), text, tuple(walker.cwds))
+
+
+def walk(text: str) -> _Walker:
+    """``split`` without the final copy: the walker's ``commands``, ``cwds`` (one per
+    command) and ``findings`` lists, for callers that only read them once."""
     walker = _Walker()
     walker.walk_text(text, _ROOT, 0)
-    return ShellAnalysis(tuple(walker.commands), tuple(walker.findings), text, tuple(walker.cwds))
+    return walker
 
 
 def opaque(rule_id: str, evidence: str, explanation: str, ctx: _Ctx | None = None) -> Finding:
@@ -185,12 +212,31 @@ class _Walker:
             return None
         source = text.encode("utf-8", "surrogatepass")
         self._joined = self._joined or b"\\\n" in source
+        if _CRASHES_PARSER.search(source):
+            self.findings.append(
+                opaque(
+                    "shell-unparseable",
+                    text,
+                    "has '{' before a character outside the Basic Multilingual Plane, "
+                    "which the bash grammar cannot parse safely",
+                    ctx,
+                )
+            )
+            return None
         root = _PARSER.parse(source).root_node
         if root.has_error:
             self.findings.append(
                 opaque("shell-unparseable", text, "is not valid shell syntax", ctx)
             )
-        self.visit(root, ctx, level)
+        if level < MAX_LEVEL and root.type == "program":
+            # ``visit`` of the root, with its commonest child, a command, dispatched here
+            for child in root.named_children:
+                if child.type == "command":
+                    self._command(child, ctx, level + 1, ())
+                else:
+                    self.visit(child, ctx, level + 1)
+        else:
+            self.visit(root, ctx, level)
         return root
 
     def visit(self, node: Node, ctx: _Ctx, level: int) -> None:
@@ -269,42 +315,9 @@ class _Walker:
     def _command(self, node: Node, ctx: _Ctx, level: int, extra: tuple[Node, ...]) -> None:
         """One ``command`` node: assignments, words, redirects, then wrappers."""
         assigns: dict[str, str] = {}
-        words: list[Word] = []
-        redirect_nodes = list(extra)
-        sub_ctx = ctx.inner()
-        leaves = _LEAVES
-        last_end = -1
-        for child in node.named_children:
-            kind = child.type
-            if kind in _REDIRECTS:
-                redirect_nodes.append(child)
-                continue
-            if kind == "variable_assignment":
-                name, value = assignment(child)
-                assigns[name] = value
-                if child.named_child_count > 1:
-                    self.visit(child, sub_ctx, level + 1)
-                continue
-            target = child
-            if kind == "command_name" and child.named_child_count:
-                target = child.named_child(0)
-                kind = target.type
-            if kind == "word":  # the common case, without a call to ``resolve``
-                raw = target.text or b""
-                text = raw.decode("utf-8", "replace")
-                word = (text, 0) if _PLAIN_WORD.isdisjoint(text) else resolve(target)
-            else:
-                word = resolve(target)
-                if kind not in leaves:
-                    self.visit(target, sub_ctx, level + 1)
-            if self._joined:
-                if words and continues(node, child, last_end):
-                    # ``r\<newline>m``: bash joins the halves, the grammar does not
-                    word = (words[-1][0] + word[0], words[-1][1] | word[1])
-                    words.pop()
-                last_end = child.end_byte
-            words.append(word)
-        parsed, stdin = self._redirects(redirect_nodes, ctx, level)
+        redirect_nodes = list(extra) if extra else []
+        words = self._words(node, ctx, level, assigns, redirect_nodes)
+        parsed, stdin = self._redirects(redirect_nodes, ctx, level) if redirect_nodes else _NONE
         if words and not words[0][0] and not words[0][1]:
             words = list(_NULL_COMMAND)
         if not words:
@@ -313,7 +326,63 @@ class _Walker:
             else:
                 return
         local = ctx.but(redirects=ctx.redirects + parsed) if parsed else ctx
-        self._run(words, local, text=_text(node), assigns=assigns, stdin=stdin, level=level)
+        text = (node.text or b"").decode("utf-8", "replace")  # _text(node)
+        self._run(words, local, text=text, assigns=assigns, stdin=stdin, level=level)
+
+    def _words(
+        self,
+        node: Node,
+        ctx: _Ctx,
+        level: int,
+        assigns: dict[str, str],
+        redirect_nodes: list[Node],
+    ) -> list[Word]:
+        """The words of a command; its assignments and redirect nodes go to the lists."""
+        words: list[Word] = []
+        sub_ctx = ctx.inner()
+        leaves = _LEAVES
+        plain = _PLAIN_WORD.isdisjoint
+        joined = self._joined
+        last_end = -1
+        for child in node.named_children:
+            kind = child.type
+            if kind == "word" and not joined:  # the common case, as below but shorter
+                text = (child.text or b"").decode("utf-8", "replace")
+                words.append((text, 0) if plain(text) else resolve(child))
+                continue
+            target = child
+            if kind == "command_name":
+                if child.named_child_count:
+                    target = child.named_child(0)
+                    kind = target.type
+                    if kind == "word" and not joined:  # likewise: a plain program name
+                        text = (target.text or b"").decode("utf-8", "replace")
+                        words.append((text, 0) if plain(text) else resolve(target))
+                        continue
+            elif kind in _REDIRECTS:
+                redirect_nodes.append(child)
+                continue
+            elif kind == "variable_assignment":
+                name, value = assignment(child)
+                assigns[name] = value
+                if child.named_child_count > 1:
+                    self.visit(child, sub_ctx, level + 1)
+                continue
+            if kind == "word":  # the common case, without a call to ``resolve``
+                text = (target.text or b"").decode("utf-8", "replace")
+                word = (text, 0) if plain(text) else resolve(target)
+            else:
+                word = resolve(target)
+                if kind not in leaves:
+                    self.visit(target, sub_ctx, level + 1)
+            if joined:
+                if words and continues(node, child, last_end):
+                    # ``r\<newline>m``: bash joins the halves, the grammar does not
+                    word = (words[-1][0] + word[0], words[-1][1] | word[1])
+                    words.pop()
+                last_end = child.end_byte
+            words.append(word)
+        return words
 
     def _redirects(
         self, nodes: Sequence[Node], ctx: _Ctx, level: int
@@ -391,6 +460,14 @@ class _Walker:
             program = value.rpartition("/")[2]
             if program in RESERVED_WORDS:
                 self._misread(text, ctx)
+                words = words[1:]
+                if not words:
+                    return
+                continue
+            if "=" in value and _ASSIGNMENT.match(value):
+                # ``! ! X=1 rm -rf /``: bash assigns, the grammar saw a program name
+                name, _, assigned = value.partition("=")
+                assigns = {**assigns, name: assigned}
                 words = words[1:]
                 if not words:
                     return
@@ -492,16 +569,22 @@ class _Walker:
     ) -> None:
         """The innermost command: a few shell-level checks, then emit it."""
         program = words[0][0].rpartition("/")[2]
-        if program in ("cd", "pushd", "popd", "chdir"):
+        if program in _CD:
             self._change_directory(program, words)
-        for name in COMMAND_VARIABLES.intersection(assigns) if assigns else ():
-            value = assigns[name]
-            dynamic = DYNAMIC if ("$" in value or "`" in value) else 0
-            self._script((value, dynamic), name, ctx, text, level)
+        if assigns:
+            for name in COMMAND_VARIABLES.intersection(assigns):
+                value = assigns[name]
+                dynamic = DYNAMIC if ("$" in value or "`" in value) else 0
+                self._script((value, dynamic), name, ctx, text, level)
         if program == "alias":
             self.aliases.update(w.split("=", 1)[0] for w, _ in words[1:] if "=" in w)
-        runs_code = program in ("source", ".") or program in unwrap.SHELLS
-        if (runs_code or unwrap.is_interpreter(program)) and self._runs_stream(words, ctx, text):
+        runs_code = program in _SOURCES
+        interprets = (
+            runs_code
+            or program in _INTERPRETERS
+            or (program[:1] == "p" and unwrap.is_interpreter(program))
+        )
+        if interprets and self._runs_stream(words, ctx, text):
             return
         if self.written and self._runs_written(program, words, ctx, text):
             return
@@ -556,7 +639,7 @@ class _Walker:
         stdin: Word | None,
     ) -> None:
         self.cwds.append(self.cwd)
-        argv = tuple([w[0] for w in words])
+        argv = tuple(map(_VALUE, words))
         if ctx.redirects or argv[0] in WRITERS:
             redirects = [(r.op, r.target) for r in ctx.redirects]
             for path, downloaded in written_files(argv, redirects):
@@ -615,9 +698,10 @@ def static_echo(value: str, depth: int = 0) -> list[str] | None:
         inner = value[1:-1]
     else:
         return None
-    if depth > 3 or "\x00" in inner:
+    source = inner.encode("utf-8", "surrogatepass")
+    if depth > 3 or "\x00" in inner or _CRASHES_PARSER.search(source):
         return None
-    root = _PARSER.parse(inner.encode("utf-8", "surrogatepass")).root_node
+    root = _PARSER.parse(source).root_node
     if root.has_error or root.named_child_count != 1:
         return None
     command = root.named_children[0]
@@ -662,6 +746,16 @@ def _pipe_finding(pipe: Pipe, text: str, ctx: _Ctx) -> Finding:
 
 def assess_shell(action: Action, config: Config) -> Assessment:
     """Classify a shell action: split it, judge each command, never raise."""
+    return (_ASSESS or _load_assess())(action, config)
+
+
+_ASSESS: Callable[[Action, Config], Assessment] | None = None
+
+
+def _load_assess() -> Callable[[Action, Config], Assessment]:
+    """``shell_findings.assess``, imported on first use (it imports this module)."""
+    global _ASSESS  # noqa: PLW0603 - set once, read on every call
     from interlock.classify.shell_findings import assess
 
-    return assess(action, config)
+    _ASSESS = assess
+    return assess

@@ -20,9 +20,18 @@ from interlock.classify.command import CommandContext, SimpleCommand
 from interlock.classify.commands import handler_for
 from interlock.classify.commands.generic import unknown_tool
 from interlock.classify.selfprotect import is_protected, normalise
-from interlock.classify.shell import opaque, split
+from interlock.classify.shell import opaque, walk
 from interlock.config import Config
-from interlock.models import Action, Assessment, Category, Finding, Risk, Scope, max_risk
+from interlock.models import (
+    NO_BLAST_RADIUS,
+    RISK_ORDER,
+    Action,
+    Assessment,
+    Category,
+    Finding,
+    Risk,
+    Scope,
+)
 
 #: Redirect operators that write to their target.
 _WRITES = frozenset({">", ">>", ">|", "&>", "&>>", "<>", ">&"})
@@ -38,33 +47,68 @@ _SCRATCH = ("/tmp/", "/var/tmp/", "/dev/shm/")  # noqa: S108 - classified, not w
 def assess(action: Action, config: Config) -> Assessment:
     """Every finding of a shell action; an internal error becomes an opaque finding."""
     findings: list[Finding] = []
+    target = action.target
     try:
-        text = _payload(action.payload)
+        payload = action.payload
+        text = payload if isinstance(payload, str) else _payload(payload)
         if text is None:
             findings.append(
                 opaque("shell-unparseable", repr(action.payload)[:200], "is not UTF-8 text")
             )
         else:
-            analysis = split(text)
-            findings.extend(analysis.findings)
-            base = CommandContext(
-                config, cwd=action.target.cwd, environment=action.target.environment
-            )
-            for cmd, cwd in zip(analysis.commands, analysis.cwds, strict=True):
-                ctx = base if cwd is None else _moved(base, cwd)
-                findings.extend(_judge(cmd, ctx, action.target.cwd))
-            if not findings and not analysis.commands:
+            walker = walk(text)
+            if walker.findings:
+                findings.extend(walker.findings)
+            base = _context(config, target.cwd, target.environment)
+            root = target.cwd
+            for cmd, cwd in zip(walker.commands, walker.cwds, strict=True):
+                findings.extend(_judge(cmd, base if cwd is None else _moved(base, cwd), root))
+            if not findings and not walker.commands:
                 findings.extend(_no_program(text))
     except Exception as exc:  # fail closed: the walker must never crash a check
         findings.append(_error(str(action.payload)[:200], exc))
-    forced = action.target.environment
+    forced = target.environment
     if forced:
         findings = [
             f if f.environment else dataclasses.replace(f, environment=forced) for f in findings
         ]
-    envs = tuple(sorted({f.environment for f in findings if f.environment}))
-    risk = max_risk(*(f.risk for f in findings))
-    return Assessment(action=action, findings=tuple(findings), environments=envs, risk=risk)
+    return _assessment(action, findings)
+
+
+def _assessment(action: Action, findings: list[Finding]) -> Assessment:
+    """The assessment of ``findings``: their environments and the highest risk."""
+    if len(findings) == 1:  # the common case
+        only = findings[0]
+        envs: tuple[str, ...] = (only.environment,) if only.environment else ()
+        return Assessment(action, (only,), envs, NO_BLAST_RADIUS, only.risk)
+    order = RISK_ORDER
+    risk = Risk.NONE
+    top = 0
+    names: set[str] = set()
+    for f in findings:
+        rank = order[f.risk]
+        if rank > top:
+            top, risk = rank, f.risk
+        if f.environment:
+            names.add(f.environment)
+    envs = tuple(sorted(names)) if names else ()
+    return Assessment(action, tuple(findings), envs, NO_BLAST_RADIUS, risk)
+
+
+#: Contexts by (config identity, cwd, environment); the config is kept in the value
+#: so that an identity reused by another config never matches.
+_CONTEXTS: dict[tuple[int, str | None, str | None], CommandContext] = {}
+
+
+def _context(config: Config, cwd: str | None, environment: str | None) -> CommandContext:
+    """The context of an action's commands; frozen, so one is shared per target."""
+    key = (id(config), cwd, environment)
+    ctx = _CONTEXTS.get(key)
+    if ctx is None or ctx.config is not config:
+        if len(_CONTEXTS) >= 256:
+            _CONTEXTS.clear()
+        ctx = _CONTEXTS[key] = CommandContext(config, cwd=cwd, environment=environment)
+    return ctx
 
 
 def _moved(base: CommandContext, cwd: str) -> CommandContext:

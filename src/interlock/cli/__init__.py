@@ -28,18 +28,25 @@ VERBS: tuple[str, ...] = (
     "policy",
     "audit",
     "keys",
+    "session",
+    "config",
+    "demo",
+    "serve",
+    "hook",
+    "exec",
+    "mcp",
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser, with every verb registered."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser, with every verb registered (or just ``only``, when given)."""
     parser = argparse.ArgumentParser(
         prog="interlock",
         description="Change control between AI coding agents and production.",
     )
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
     sub.required = True
-    for name in VERBS:
+    for name in VERBS if only is None else (only,):
         module = importlib.import_module(f"interlock.cli.{name.replace('-', '_')}")
         module.register(sub)
     return parser
@@ -47,8 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    given = sys.argv[1:] if argv is None else list(argv)
+    # ``interlock check ...`` needs only its own verb: importing every verb costs more
+    # than the check itself. ``--help`` and unknown verbs still get the full parser.
+    parser = build_parser(given[0] if given and given[0] in VERBS else None)
+    args = parser.parse_args(given)
     try:
         code: int = args.run(args)
     except InterlockError as exc:

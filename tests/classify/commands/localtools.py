@@ -6,8 +6,6 @@ Lines go through the shell walker, the family registry and the floor exactly as
 
 from __future__ import annotations
 
-from types import ModuleType
-
 from interlock.classify import assess
 from interlock.config import default_config
 from interlock.models import Action, ActionKind, Finding, Target, Verdict
@@ -30,17 +28,3 @@ def verdict(line: str, cwd: str | None = None) -> Verdict:
 def rule_ids(line: str, cwd: str | None = None) -> set[str]:
     """The rule ids found for ``line``."""
     return {f.rule_id for f in findings(line, cwd)}
-
-
-def examples(module: ModuleType) -> list[tuple[str, str]]:
-    """``(rule_id, example)`` for every documented example of ``module``'s rules."""
-    return [(rule.rule_id, ex) for rule in module.RULES for ex in rule.examples]
-
-
-def check_rules_documented(module: ModuleType) -> None:
-    """Every rule has a kebab-case id, a description and at least one example."""
-    for rule in module.RULES:
-        assert rule.rule_id == rule.rule_id.lower()
-        assert " " not in rule.rule_id
-        assert rule.description.strip()
-        assert rule.examples

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from interlock.classify.commands import archives
 from interlock.models import Verdict
 from tests.classify.commands.localtools import (
-    check_rules_documented,
-    examples,
     rule_ids,
     verdict,
 )
@@ -42,12 +39,3 @@ from tests.classify.commands.localtools import (
 def test_archive_table(line: str, expected: Verdict, rule: str) -> None:
     assert rule in rule_ids(line)
     assert verdict(line) is expected
-
-
-@pytest.mark.parametrize(("rule_id", "example"), examples(archives))
-def test_rule_examples_trigger(rule_id: str, example: str) -> None:
-    assert rule_id in rule_ids(example)
-
-
-def test_rules_are_documented() -> None:
-    check_rules_documented(archives)

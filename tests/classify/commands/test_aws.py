@@ -342,16 +342,3 @@ def test_local_endpoint_is_unknown_unless_configured() -> None:
     only_prod = type(base)(environments={"production": base.environments["production"]})
     ctx = CommandContext(only_prod)
     assert findings("awslocal s3 rb s3://b --force", ctx)[0].environment is None
-
-
-@pytest.mark.parametrize(
-    ("rule_id", "example"), [(r.rule_id, e) for r in aws.RULES for e in r.examples]
-)
-def test_every_rule_example_produces_its_rule(rule_id: str, example: str) -> None:
-    assert rule_id in {f.rule_id for f in findings(example)}
-
-
-def test_rule_ids_are_unique_kebab_case() -> None:
-    ids = [r.rule_id for r in aws.RULES]
-    assert len(ids) == len(set(ids))
-    assert all(i == i.lower() and i.startswith("aws-") for i in ids)

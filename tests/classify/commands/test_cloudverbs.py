@@ -115,15 +115,6 @@ def test_resolve_takes_the_first_match_and_the_forced_environment_wins() -> None
     assert resolve(forced, ("kube_contexts", "prod")) == "staging"
 
 
-@pytest.mark.parametrize(
-    ("rule_id", "example"), [(r.rule_id, e) for r in cloudverbs.RULES for e in r.examples]
-)
-def test_shared_rule_examples_produce_their_rule(rule_id: str, example: str) -> None:
-    argv = tuple(shlex.split(example))
-    found = HANDLERS[argv[0]](SimpleCommand(argv=argv, text=example), CTX)
-    assert rule_id in {f.rule_id for f in found}
-
-
 def test_rule_ids_are_unique_across_the_infrastructure_families() -> None:
     ids = [r.rule_id for m in FAMILY_MODULES for r in m.RULES]
     assert len(ids) == len(set(ids))

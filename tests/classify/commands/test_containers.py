@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from interlock.classify.commands import containers
 from interlock.models import Scope, Verdict
 from tests.classify.commands.localtools import (
-    check_rules_documented,
-    examples,
     findings,
     rule_ids,
     verdict,
@@ -55,12 +52,3 @@ def test_container_table(line: str, expected: Verdict, rule: str) -> None:
 def test_remote_daemon_is_remote() -> None:
     (found,) = findings("DOCKER_HOST=ssh://ops@docker.prod.internal docker volume rm db")
     assert (found.scope, found.environment) == (Scope.REMOTE, "production")
-
-
-@pytest.mark.parametrize(("rule_id", "example"), examples(containers))
-def test_rule_examples_trigger(rule_id: str, example: str) -> None:
-    assert rule_id in rule_ids(example)
-
-
-def test_rules_are_documented() -> None:
-    check_rules_documented(containers)

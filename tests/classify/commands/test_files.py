@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from interlock.classify.commands import files
 from interlock.models import Category, Verdict
 from tests.classify.commands.localtools import (
-    check_rules_documented,
-    examples,
     findings,
     rule_ids,
     verdict,
@@ -96,12 +93,3 @@ def test_rsync_remote_delete_is_stateful_remote() -> None:
              if f.rule_id == "fs-rsync-delete"]  # fmt: skip
     assert found[0].category is Category.DELETE
     assert found[0].environment == "production"
-
-
-@pytest.mark.parametrize(("rule_id", "example"), examples(files))
-def test_rule_examples_trigger(rule_id: str, example: str) -> None:
-    assert rule_id in rule_ids(example)
-
-
-def test_rules_are_documented() -> None:
-    check_rules_documented(files)

@@ -162,16 +162,3 @@ def test_scopes() -> None:
 )
 def test_environment(line: str, assignments: dict[str, str], environment: str | None) -> None:
     assert findings(line, CTX, **assignments)[0].environment == environment
-
-
-@pytest.mark.parametrize(
-    ("rule_id", "example"), [(r.rule_id, e) for r in gcloud.RULES for e in r.examples]
-)
-def test_every_rule_example_produces_its_rule(rule_id: str, example: str) -> None:
-    assert rule_id in {f.rule_id for f in findings(example)}
-
-
-def test_rule_ids_are_unique_kebab_case() -> None:
-    ids = [r.rule_id for r in gcloud.RULES]
-    assert len(ids) == len(set(ids))
-    assert all(i == i.lower() and i.startswith("gcloud-") for i in ids)

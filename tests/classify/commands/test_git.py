@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from interlock.classify.commands import git
 from interlock.models import Category, Scope, Verdict
 from tests.classify.commands.localtools import (
-    check_rules_documented,
-    examples,
     findings,
     rule_ids,
     verdict,
@@ -78,12 +75,3 @@ def test_force_push_to_a_known_host_takes_its_environment() -> None:
         Category.DELETE,
         "production",
     )
-
-
-@pytest.mark.parametrize(("rule_id", "example"), examples(git))
-def test_rule_examples_trigger(rule_id: str, example: str) -> None:
-    assert rule_id in rule_ids(example)
-
-
-def test_rules_are_documented() -> None:
-    check_rules_documented(git)

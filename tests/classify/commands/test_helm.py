@@ -95,16 +95,3 @@ def test_target_names_release_and_namespace() -> None:
     (found,) = findings("helm uninstall ledger -n payments")
     assert found.target == "helm release ledger in namespace payments"
     assert "ledger" in found.explanation
-
-
-@pytest.mark.parametrize(
-    ("rule_id", "example"), [(r.rule_id, e) for r in helm.RULES for e in r.examples]
-)
-def test_every_rule_example_produces_its_rule(rule_id: str, example: str) -> None:
-    assert rule_id in {f.rule_id for f in findings(example)}
-
-
-def test_rule_ids_are_unique_kebab_case() -> None:
-    ids = [r.rule_id for r in helm.RULES]
-    assert len(ids) == len(set(ids))
-    assert all(i == i.lower() and i.startswith("helm-") for i in ids)

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from interlock.classify.commands import http
 from interlock.models import Verdict
 from tests.classify.commands.localtools import (
-    check_rules_documented,
-    examples,
     findings,
     rule_ids,
     verdict,
@@ -54,12 +51,3 @@ def test_http_table(line: str, expected: Verdict, rule: str) -> None:
 def test_environment_comes_from_the_url_host() -> None:
     (found,) = findings("curl -X DELETE https://api.prod.example.com/v1/x")
     assert found.environment == "production"
-
-
-@pytest.mark.parametrize(("rule_id", "example"), examples(http))
-def test_rule_examples_trigger(rule_id: str, example: str) -> None:
-    assert rule_id in rule_ids(example)
-
-
-def test_rules_are_documented() -> None:
-    check_rules_documented(http)

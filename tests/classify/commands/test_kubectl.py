@@ -161,16 +161,3 @@ def test_explanation_names_object_and_context() -> None:
     assert "payments" in found.explanation
     assert "prod" in found.explanation
     assert found.target == "kubectl delete ns payments"
-
-
-@pytest.mark.parametrize(
-    ("rule_id", "example"), [(r.rule_id, e) for r in kubectl.RULES for e in r.examples]
-)
-def test_every_rule_example_produces_its_rule(rule_id: str, example: str) -> None:
-    assert rule_id in {f.rule_id for f in findings(example)}
-
-
-def test_rule_ids_are_unique_kebab_case() -> None:
-    ids = [r.rule_id for r in kubectl.RULES]
-    assert len(ids) == len(set(ids))
-    assert all(i == i.lower() and i.startswith("k8s-") for i in ids)

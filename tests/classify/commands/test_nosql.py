@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from interlock.classify.commands import nosql
 from interlock.models import Verdict
 from tests.classify.commands.localtools import (
-    check_rules_documented,
-    examples,
     findings,
     rule_ids,
     verdict,
@@ -52,12 +49,3 @@ def test_mongo_uri_names_the_environment() -> None:
 
 def test_redis_heredoc_commands_are_each_judged() -> None:
     assert "kv-destructive" in rule_ids("redis-cli <<'EOF'\nGET a\nFLUSHALL\nEOF")
-
-
-@pytest.mark.parametrize(("rule_id", "example"), examples(nosql))
-def test_rule_examples_trigger(rule_id: str, example: str) -> None:
-    assert rule_id in rule_ids(example)
-
-
-def test_rules_are_documented() -> None:
-    check_rules_documented(nosql)

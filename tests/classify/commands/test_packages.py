@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from interlock.classify.commands import packages
 from interlock.models import Verdict
 from tests.classify.commands.localtools import (
-    check_rules_documented,
-    examples,
     rule_ids,
     verdict,
 )
@@ -64,12 +61,3 @@ def test_package_table(line: str, expected: Verdict, rule: str) -> None:
 
 def test_sudo_raises_a_project_install_to_the_host() -> None:
     assert verdict("sudo pip install requests") is Verdict.ASK
-
-
-@pytest.mark.parametrize(("rule_id", "example"), examples(packages))
-def test_rule_examples_trigger(rule_id: str, example: str) -> None:
-    assert rule_id in rule_ids(example)
-
-
-def test_rules_are_documented() -> None:
-    check_rules_documented(packages)

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from interlock.classify.commands import sql
 from interlock.models import Scope, Verdict
 from tests.classify.commands.localtools import (
-    check_rules_documented,
-    examples,
     findings,
     rule_ids,
     verdict,
@@ -70,12 +67,3 @@ def test_environment_comes_from_pghost() -> None:
 def test_sqlite_in_the_workspace_is_workspace_data() -> None:
     (found,) = findings("sqlite3 /work/app/dev.db 'DELETE FROM t'", cwd="/work/app")
     assert found.scope is Scope.WORKSPACE
-
-
-@pytest.mark.parametrize(("rule_id", "example"), examples(sql))
-def test_rule_examples_trigger(rule_id: str, example: str) -> None:
-    assert rule_id in rule_ids(example)
-
-
-def test_rules_are_documented() -> None:
-    check_rules_documented(sql)

@@ -141,17 +141,3 @@ def test_explanation_names_what_happens() -> None:
     (found,) = findings("terraform apply -replace=aws_db_instance.ledger")
     assert "aws_db_instance.ledger" in found.explanation
     assert found.explanation.startswith("terraform ")
-
-
-@pytest.mark.parametrize(
-    ("rule_id", "example"), [(r.rule_id, e) for r in terraform.RULES for e in r.examples]
-)
-def test_every_rule_example_produces_its_rule(rule_id: str, example: str) -> None:
-    assert rule_id in {f.rule_id for f in findings(example)}
-
-
-def test_rule_ids_are_unique_kebab_case() -> None:
-    ids = [r.rule_id for r in terraform.RULES]
-    assert len(ids) == len(set(ids))
-    assert all(i == i.lower() and " " not in i and i.startswith("tf-") for i in ids)
-    assert all(r.description and r.examples for r in terraform.RULES)

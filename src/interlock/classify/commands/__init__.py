@@ -4,7 +4,8 @@ Each family module under ``interlock.classify.commands`` (listed in ``FAMILIES``
 exposes ``HANDLERS: Mapping[str, Handler]`` keyed by program base name and
 ``RULES: Sequence[Rule]`` documenting its rule ids. ``classify/shell.py`` asks
 ``handler_for`` for every simple command it extracts. Modules are imported once, on
-first use, so that ``interlock check -- ls`` only pays for them when it classifies.
+first use, and only the one that claims the program (``commands/index.py``), so that
+``interlock check -- ls`` pays for the read-only family alone.
 
 A family that fails to import is a bug, not a reason to allow: the import error
 propagates and the shell walker turns it into an opaque finding (fail closed).
@@ -17,6 +18,7 @@ from collections.abc import Mapping
 from functools import cache
 
 from interlock.classify.command import Handler, Rule
+from interlock.classify.commands.index import FAMILY_OF
 
 #: Family modules, by name under this package. Add a module with a one-line edit.
 FAMILIES: tuple[str, ...] = (
@@ -60,8 +62,34 @@ def _registry() -> tuple[Mapping[str, Handler], tuple[Rule, ...]]:
     return handlers, tuple(rules)
 
 
+#: Handlers found so far, by program: filled family by family as programs are seen.
+_KNOWN: dict[str, Handler | None] = {}
+
+
 def handler_for(program: str) -> Handler | None:
     """The handler for ``program`` (a base name such as ``rm``), or ``None``."""
+    try:
+        return _KNOWN[program]
+    except KeyError:
+        pass
+    handler = _lookup(program)
+    if len(_KNOWN) < _KNOWN_LIMIT:
+        _KNOWN[program] = handler
+    return handler
+
+
+#: Distinct programs remembered by ``handler_for`` (unknown names are unbounded).
+_KNOWN_LIMIT = 4096
+
+
+def _lookup(program: str) -> Handler | None:
+    """Import only the family ``index.FAMILY_OF`` names; all of them when it names none."""
+    family = FAMILY_OF.get(program)
+    if family is not None:
+        module = importlib.import_module(f"{__name__}.{family}")
+        handler: Handler | None = getattr(module, "HANDLERS", {}).get(program)
+        if handler is not None:
+            return handler
     return _registry()[0].get(program)
 
 

@@ -1,0 +1,231 @@
+"""Gateway server throughput: submit-and-decide of a shell command vs hello-world.
+
+One real server process (uvicorn, the app from ``create_app`` with the demo
+configuration) also serves a hello-world route, so the two figures share the process,
+the event loop and the threadpool. Clients on loopback (``CLIENTS`` threads with
+keep-alive connections; one client for latency alone, then four) run each
+scenario for ``DURATION_S``: ``hello`` is a GET of a
+constant JSON object; ``submit`` is the agent kiro's ``POST /api/v1/requests`` of
+``ls -la``: authenticate, classify, decide (allow), record the request, its grant and
+audit entries in one transaction, answer. Printed: requests/s and p50/p99 latency,
+and the submit/hello throughput ratio (goal: >= 0.5, p99 <= 25 ms), on SQLite and on
+PostgreSQL (``INTERLOCK_BENCH_POSTGRES_URL``, a throwaway database). A last line per
+dialect times ``ApprovalService.submit`` in process with no HTTP, which shows how much
+of a submit is the server and how much the approvals library and its store.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+CLIENTS = 4
+DURATION_S = 2.5
+WARMUP_S = 0.5
+DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo.yaml"
+POSTGRES_URL = os.environ.get(
+    "INTERLOCK_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432"
+)
+SHELL = {"kind": "shell", "command": "ls -la", "cwd": "/tmp"}
+
+
+def run() -> list[str]:
+    """Both scenarios on SQLite, then on PostgreSQL when a server is reachable."""
+    lines: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        lines += _dialect("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}")
+    try:
+        with _postgres_database() as url:
+            lines += _dialect("postgresql", url)
+    except _UnavailableError as exc:
+        lines.append(f"postgresql: skipped ({exc})")
+    return lines
+
+
+def _dialect(name: str, url: str) -> list[str]:
+    token = _agent_token(url)
+    with _server(url) as base:
+        with httpx.Client(base_url=base) as client:
+            assert client.get("/bench/hello").status_code == 200
+        auth = {"Authorization": f"Bearer {token}"}
+        lines = []
+        for clients in (1, CLIENTS):
+            hello = _measure(base, "GET", "/bench/hello", None, {}, clients=clients)
+            submit = _measure(base, "POST", "/api/v1/requests", SHELL, auth, clients=clients)
+            ratio = submit[0] / hello[0] if hello[0] else 0.0
+            lines += [
+                f"{name}, {clients} client(s): hello-world   {_figures(hello)}",
+                f"{name}, {clients} client(s): submit shell  {_figures(submit)}",
+                f"{name}, {clients} client(s): submit/hello ratio {ratio:.2f}"
+                " (goal >= 0.5; submit p99 goal <= 25 ms)",
+            ]
+    library = _library_submit(url, token)
+    lines.append(
+        f"{name}: the same submit in process, no HTTP (ApprovalService): p50 {library:.2f} ms"
+    )
+    return lines
+
+
+def _library_submit(url: str, token: str, count: int = 30) -> float:
+    """Median ms of ``ApprovalService.submit`` alone: what the route adds HTTP to."""
+    from interlock.approvals import ApprovalService
+    from interlock.config import load_config
+    from interlock.models import Action, ActionKind, Target
+    from interlock.store import open_store
+
+    action = Action(ActionKind.SHELL, SHELL["command"], Target(cwd=SHELL["cwd"]))
+    with open_store(url) as store:
+        service = ApprovalService(store, load_config(DEMO))
+        took = []
+        for _ in range(count):
+            began = time.perf_counter()
+            service.submit(token, action)
+            took.append(time.perf_counter() - began)
+    return statistics.median(took) * 1000
+
+
+def _figures(result: tuple[float, float, float, int]) -> str:
+    rps, p50, p99, count = result
+    return f"{rps:8.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  ({count} requests)"
+
+
+def _measure(
+    base: str,
+    method: str,
+    path: str,
+    body: dict[str, str] | None,
+    headers: dict[str, str],
+    *,
+    clients: int,
+) -> tuple[float, float, float, int]:
+    """(requests/s, p50 ms, p99 ms, count) over ``DURATION_S`` with ``clients`` threads."""
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors: list[str] = []
+    start = threading.Barrier(clients + 1)
+    window: dict[str, float] = {}
+
+    def client(i: int) -> None:
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
+            start.wait()
+            while time.perf_counter() < window["end"]:
+                began = time.perf_counter()
+                answer = http.request(method, path, json=body)
+                took = time.perf_counter() - began
+                if answer.status_code != 200:
+                    errors.append(f"{answer.status_code} {answer.text[:200]}")
+                    return
+                if began >= window["measure"]:
+                    latencies[i].append(took)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    now = time.perf_counter()
+    window.update(measure=now + WARMUP_S, end=now + WARMUP_S + DURATION_S)
+    start.wait()
+    for t in threads:
+        t.join()
+    if errors:
+        raise RuntimeError(f"{method} {path}: {errors[0]}")
+    every = sorted(x for xs in latencies for x in xs)
+    if not every:
+        raise RuntimeError(f"{method} {path}: no request completed")
+    p99 = every[min(len(every) - 1, int(len(every) * 0.99))]
+    return len(every) / DURATION_S, statistics.median(every) * 1000, p99 * 1000, len(every)
+
+
+def _agent_token(url: str) -> str:
+    from interlock.config import load_config
+    from interlock.identity.service import TokenService, wanted_agent
+    from interlock.store import open_store
+
+    with open_store(url) as store:
+        tokens = TokenService(store, load_config(DEMO))
+        return tokens.issue(wanted_agent("kiro", "alice"), expires_in=None).token
+
+
+@contextmanager
+def _server(url: str) -> Iterator[str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "INTERLOCK_AUDIT_KEY": os.devnull + ".absent"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.server", url, str(port)],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/bench/hello", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("benchmark server did not start") from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(15)
+
+
+def _serve(url: str, port: int) -> None:
+    """The server process: the real app plus one hello-world route."""
+    import uvicorn
+
+    from interlock.config import load_config
+    from interlock.server.app import create_app
+    from interlock.server.settings import Settings
+
+    app = create_app(Settings(config=load_config(DEMO), database_url=url, port=port))
+
+    @app.get("/bench/hello", include_in_schema=False)
+    def hello() -> dict[str, str]:
+        return {"hello": "world"}
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+class _UnavailableError(Exception):
+    pass
+
+
+@contextmanager
+def _postgres_database() -> Iterator[str]:
+    import psycopg
+
+    server = POSTGRES_URL.rstrip("/")
+    name = f"interlock_bench_{os.getpid()}_{secrets.token_hex(3)}"
+    try:
+        admin = psycopg.connect(f"{server}/postgres", autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        raise _UnavailableError(str(exc).strip().splitlines()[0]) from exc
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield f"{server}/{name}"
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3:
+        _serve(sys.argv[1], int(sys.argv[2]))
+    else:
+        for text in run():
+            print(text)

@@ -1,0 +1,240 @@
+"""``/api/v1/requests``: submit, read, wait for, vote on, grant and finish requests.
+
+Thin routes over ``interlock.approvals.ApprovalService`` (api.md). Blocking store
+work runs in FastAPI's threadpool (plain ``def`` routes, ``run_in_threadpool`` in the
+async waiters). After each committed change the route tells the gateway, which wakes
+waiters (``events``) and queues webhooks (``interlock.notify``); neither can delay or
+undo the change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from interlock.approvals import RequestView, Status, Submitted, breakglass
+from interlock.errors import GrantRefusedError
+from interlock.identity.access import Authenticated
+from interlock.identity.clock import utcnow
+from interlock.models import Action
+from interlock.server.auth import authenticate_token, bearer_token, caller
+from interlock.server.gateway import Gateway, gateway_of
+from interlock.server.payloads import request_json, view_json
+from interlock.server.responses import (
+    GrantUseOut,
+    RequestListOut,
+    RequestOut,
+    RequestViewOut,
+    VoteOut,
+    documented,
+)
+from interlock.server.schemas import FinishIn, GrantIn, SubmitIn, VoteIn
+
+router = APIRouter(prefix="/api/v1/requests", tags=["requests"])
+
+Token = Annotated[str, Depends(bearer_token)]
+Caller = Annotated[Authenticated, Depends(caller)]
+Gw = Annotated[Gateway, Depends(gateway_of)]
+RequestId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+
+#: Seconds between comment lines that keep an idle event stream open through proxies.
+HEARTBEAT_SECONDS = 15.0
+
+#: Statuses after which a request never changes again.
+FINAL = frozenset({Status.DENIED, Status.EXPIRED, Status.CANCELLED, Status.EXECUTED, Status.FAILED})
+
+
+@router.post(
+    "",
+    summary="submit an action for a decision",
+    response_model=None,
+    responses=documented(RequestOut),
+)
+def submit(body: SubmitIn, token: Token, gw: Gw) -> dict[str, Any]:
+    """Classify, decide and record the action; the answer carries the decision."""
+    with gw.serial():
+        done = decide_and_record(gw, token, body.action(), body)
+    gw.metrics.decisions.labels(done.decision.verdict.value).inc()
+    gw.submitted(done.record)
+    return request_json(done.record, gw.settings)
+
+
+def decide_and_record(gw: Gateway, token: str, action: Action, body: SubmitIn) -> Submitted:
+    """``ApprovalService.submit``, with classification timed for ``/metrics``."""
+    from interlock.classify import assess
+    from interlock.policy import decide
+
+    who = authenticate_token(gw, token)
+    if body.break_glass:
+        breakglass.check_requester(who.principal)
+    started = time.perf_counter()
+    assessment = assess(action, gw.config)
+    decision = decide(assessment, gw.config, requester=who.principal, now=utcnow())
+    gw.metrics.classification.observe(time.perf_counter() - started)
+    return gw.approvals.record_decided(
+        token,
+        action,
+        assessment,
+        decision,
+        credential_scope=body.credential_scope,
+        break_glass=body.break_glass,
+    )
+
+
+@router.get(
+    "",
+    summary="list requests, newest first",
+    response_model=None,
+    responses=documented(RequestListOut),
+)
+def list_requests(
+    gw: Gw,
+    _: Caller,
+    status: Annotated[Status | None, Query(description="only requests in this state")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    """The newest requests (expiring what is due first)."""
+    with gw.serial():
+        records = gw.approvals.list(status=status, limit=limit)
+    return {"requests": [request_json(r, gw.settings) for r in records]}
+
+
+@router.get(
+    "/{request_id}",
+    summary="a request with its ballots and grant",
+    response_model=None,
+    responses=documented(RequestViewOut),
+)
+def show(request_id: RequestId, gw: Gw, _: Caller) -> dict[str, Any]:
+    """Everything about one request."""
+    return view_json(gw.show(request_id), gw.settings)
+
+
+@router.get(
+    "/{request_id}/wait",
+    summary="long poll until the status changes",
+    response_model=None,
+    responses=documented(RequestViewOut),
+)
+async def wait(
+    request_id: RequestId,
+    gw: Gw,
+    token: Token,
+    timeout: Annotated[float, Query(ge=0, le=60, description="seconds")] = 30.0,
+    status: Annotated[str, Query(max_length=32)] = "pending",
+) -> dict[str, Any]:
+    """The request as soon as its status is not ``status``, or after ``timeout``."""
+    await run_in_threadpool(authenticate_token, gw, token)
+    deadline = time.monotonic() + min(timeout, gw.settings.max_wait_seconds)
+    cursor = gw.bus.cursor()
+    view = await run_in_threadpool(gw.show, request_id)
+    while view.record.status.value == status:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        changes = await gw.bus.wait(cursor, min(left, gw.settings.poll_seconds))
+        cursor = changes[-1].seq if changes else cursor
+        view = await run_in_threadpool(gw.show, request_id)
+    return view_json(view, gw.settings)
+
+
+@router.get(
+    "/{request_id}/events",
+    summary="server-sent events: the request each time it changes",
+    response_class=StreamingResponse,
+)
+async def events(
+    request_id: RequestId, request: Request, gw: Gw, token: Token
+) -> StreamingResponse:
+    """``event: status`` with the request JSON, now and after each change."""
+    await run_in_threadpool(authenticate_token, gw, token)
+    first = await run_in_threadpool(gw.show, request_id)
+    stream = _stream(gw, request, request_id, first)
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
+
+
+async def _stream(
+    gw: Gateway, request: Request, request_id: str, view: RequestView
+) -> AsyncIterator[str]:
+    last = _fingerprint(view)
+    yield _sse(view_json(view, gw.settings))
+    quiet = 0.0
+    while view.record.status not in FINAL and not await request.is_disconnected():
+        cursor = gw.bus.cursor()
+        changes = await gw.bus.wait(cursor, gw.settings.poll_seconds)
+        view = await run_in_threadpool(gw.show, request_id)
+        if _fingerprint(view) != last:
+            last, quiet = _fingerprint(view), 0.0
+            yield _sse(view_json(view, gw.settings))
+        elif not changes:
+            quiet += gw.settings.poll_seconds
+            if quiet >= HEARTBEAT_SECONDS:
+                quiet = 0.0
+                yield ": keep-alive\n\n"
+        await asyncio.sleep(0)
+
+
+def _fingerprint(view: RequestView) -> tuple[str, int, str | None]:
+    used = view.grant_used_at.isoformat() if view.grant_used_at else None
+    return view.record.status.value, len(view.ballots), used
+
+
+def _sse(obj: dict[str, Any]) -> str:
+    return f"event: status\ndata: {json.dumps(obj, separators=(',', ':'))}\n\n"
+
+
+@router.post(
+    "/{request_id}/votes",
+    summary="approve or deny (human tokens only)",
+    response_model=None,
+    responses=documented(VoteOut),
+)
+def vote(request_id: RequestId, body: VoteIn, token: Token, gw: Gw) -> dict[str, Any]:
+    """Cast a ballot; agents, the requester and second votes are refused and audited."""
+    with gw.serial():
+        if body.vote == "approve":
+            outcome = gw.approvals.approve(request_id, token, comment=body.comment, channel="api")
+        else:
+            comment = body.comment or ""
+            outcome = gw.approvals.deny(request_id, token, comment=comment, channel="api")
+    gw.voted(gw.show(request_id).record)
+    return {"status": outcome.status, "approvals": outcome.approvals, "required": outcome.required}
+
+
+@router.post(
+    "/{request_id}/grant",
+    summary="use the single-use grant for a digest",
+    response_model=None,
+    responses=documented(GrantUseOut),
+)
+def grant(request_id: RequestId, body: GrantIn, token: Token, gw: Gw) -> dict[str, Any]:
+    """``ok`` once for the approved digest, by its requester; refusals say why."""
+    try:
+        with gw.serial():
+            used = gw.approvals.use_grant(request_id, token, body.digest)
+    except GrantRefusedError as refused:
+        return {"ok": False, "reason": refused.message, "grant": None}
+    gw.bus.publish(request_id, Status.APPROVED.value)
+    return {"ok": True, "reason": used.reason, "grant": used.grant_id}
+
+
+@router.post(
+    "/{request_id}/finish",
+    summary="record how the granted execution ended",
+    response_model=None,
+    responses=documented(RequestOut),
+)
+def finish(request_id: RequestId, body: FinishIn, token: Token, gw: Gw) -> dict[str, Any]:
+    """``executed`` or ``failed``, with the exit status and output digest."""
+    with gw.serial():
+        record = gw.approvals.finish(request_id, token, ok=body.ok, note=body.note())
+    gw.changed(record)
+    return request_json(record, gw.settings)

@@ -1,0 +1,94 @@
+"""``interlock exec`` against a real gateway: allowed runs at once, held runs after approval."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.integrations.conftest import GATEWAY_SECRET, Gateway, gateway, stub_bin
+
+__all__ = ["gateway", "stub_bin"]
+
+
+def exec_env(gw: Gateway, stub: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "INTERLOCK_URL": gw.url,
+        "INTERLOCK_TOKEN": gw.tokens["claude"],
+        "GW_DB_SECRET": GATEWAY_SECRET,
+        "PATH": f"{stub}{os.pathsep}{os.environ['PATH']}",
+    }
+
+
+def interlock_exec(gw: Gateway, *argv: str) -> list[str]:
+    return [sys.executable, "-m", "interlock.cli", "exec", "--config", str(gw.config), *argv]
+
+
+def test_an_allowed_command_runs_with_credentials_redacted(
+    gateway: Gateway, stub_bin: Path
+) -> None:
+    done = subprocess.run(
+        interlock_exec(gateway, "--env", "production", "--", "printenv", "TF_VAR_db_password"),
+        env=exec_env(gateway, stub_bin),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "[redacted]\n"  # it was set, and it never reaches the caller
+    assert GATEWAY_SECRET not in done.stdout + done.stderr
+
+
+def test_a_held_command_waits_for_two_approvals_then_runs(
+    gateway: Gateway, stub_bin: Path, tmp_path: Path
+) -> None:
+    argv = interlock_exec(
+        gateway,
+        "--env",
+        "production",
+        "--timeout",
+        "60",
+        "--",
+        "terraform",
+        "destroy",
+        "-auto-approve",
+    )
+    proc = subprocess.Popen(
+        argv,
+        env=exec_env(gateway, stub_bin) | {"STUB_TF_LOG": str(tmp_path / "log")},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert proc.stderr is not None
+    first = proc.stderr.readline()
+    request_id = first.split(":", 1)[0]
+    assert request_id.startswith("req-"), first
+    assert "hold (pending)" in first
+    assert not (tmp_path / "log").exists()  # nothing ran while pending
+    gateway.vote(request_id, "bob")
+    gateway.vote(request_id, "carol")
+    out, err = proc.communicate(timeout=90)
+    assert proc.returncode == 0, err
+    assert "waiting for approval" in err
+    assert "stub terraform ['destroy', '-auto-approve']" in out
+    assert '"argv": ["destroy", "-auto-approve"]' in (tmp_path / "log").read_text()
+
+
+def test_a_denied_command_never_runs(gateway: Gateway, stub_bin: Path, tmp_path: Path) -> None:
+    done = subprocess.run(
+        interlock_exec(gateway, "--", "rm", "-rf", "/"),
+        env=exec_env(gateway, stub_bin),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 5
+    assert "denied" in done.stderr
+    assert done.stdout == ""
