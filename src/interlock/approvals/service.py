@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -80,8 +82,13 @@ class ApprovalService:
         credential_scope: str | None = None,
         break_glass: bool = False,
         ttl: timedelta = DEFAULT_TTL,
+        timed: Callable[[float], None] | None = None,
     ) -> Submitted:
-        """Classify and decide ``action`` for the token's principal, then record it."""
+        """Classify and decide ``action`` for the token's principal, then record it.
+
+        ``timed``, if given, receives the seconds classification and decision took
+        (the gateway's latency histogram), so adapters need not repeat these steps.
+        """
         from interlock.classify import assess
         from interlock.policy import decide
 
@@ -89,8 +96,11 @@ class ApprovalService:
             who = authenticate(conn, self.config, token, now=self.clock())
         if break_glass:
             breakglass.check_requester(who.principal)
+        started = time.perf_counter()
         assessment = assess(action, self.config)
         decision = decide(assessment, self.config, requester=who.principal, now=self.clock())
+        if timed is not None:
+            timed(time.perf_counter() - started)
         return self.record_decided(
             token,
             action,

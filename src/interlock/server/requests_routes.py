@@ -19,10 +19,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from interlock.approvals import RequestView, Status, Submitted, breakglass
+from interlock.approvals import RequestView, Status, Submitted
 from interlock.errors import GrantRefusedError
 from interlock.identity.access import Authenticated
-from interlock.identity.clock import utcnow
 from interlock.models import Action
 from interlock.server.auth import authenticate_token, bearer_token, caller
 from interlock.server.gateway import Gateway, gateway_of
@@ -68,23 +67,12 @@ def submit(body: SubmitIn, token: Token, gw: Gw) -> dict[str, Any]:
 
 def decide_and_record(gw: Gateway, token: str, action: Action, body: SubmitIn) -> Submitted:
     """``ApprovalService.submit``, with classification timed for ``/metrics``."""
-    from interlock.classify import assess
-    from interlock.policy import decide
-
-    who = authenticate_token(gw, token)
-    if body.break_glass:
-        breakglass.check_requester(who.principal)
-    started = time.perf_counter()
-    assessment = assess(action, gw.config)
-    decision = decide(assessment, gw.config, requester=who.principal, now=utcnow())
-    gw.metrics.classification.observe(time.perf_counter() - started)
-    return gw.approvals.record_decided(
+    return gw.approvals.submit(
         token,
         action,
-        assessment,
-        decision,
         credential_scope=body.credential_scope,
         break_glass=body.break_glass,
+        timed=gw.metrics.classification.observe,
     )
 
 
