@@ -2,7 +2,8 @@
 
 Console blocks are replayed through the CLI in-process and their printed output must
 match (blocks that elide output with "…" are checked for their first line only); the
-configuration reference must be exactly what the model renders today.
+configuration reference must be exactly what the model renders today, and the
+commands table exactly the verbs ``interlock --help`` prints today.
 """
 
 from __future__ import annotations
@@ -60,3 +61,32 @@ def test_configuration_reference_is_generated() -> None:
     )
     end = text.index("<!-- config-reference:end -->")
     assert text[start:end].strip() == reference_markdown()
+
+
+def _between(text: str, name: str) -> str:
+    start = f"<!-- {name}:start -->\n"
+    return text[text.index(start) + len(start) : text.index(f"<!-- {name}:end -->")]
+
+
+def commands_markdown(help_text: str) -> str:
+    """The README's commands table, from the verb list ``interlock --help`` prints."""
+    listing = help_text.split("\n  VERB\n", 1)[1].split("\n\n", 1)[0]
+    rows = ["| command | what it does |", "|---|---|"]
+    for line in listing.splitlines():
+        found = re.fullmatch(r" {4}(\S+)\s*(.*)", line)
+        assert found, f"not a verb line of `interlock --help`: {line!r}"
+        rows.append(f"| `interlock {found.group(1)}` | {found.group(2)} |")
+    return "\n".join(rows)
+
+
+def test_commands_table_is_what_help_prints(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # one line per verb, as in a wide terminal
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"])
+    assert exited.value.code == 0
+    expected = commands_markdown(capsys.readouterr().out)
+    assert expected.count("\n| `interlock ") >= 10
+    shown = _between(README.read_text(encoding="utf-8"), "commands").strip()
+    assert shown == expected, f"paste this between the commands markers:\n{expected}"

@@ -18,37 +18,19 @@ Screenshots of the request page go to ``test-artifacts/`` (git-ignored).
 from __future__ import annotations
 
 import base64
-import os
-import queue
 import re
-import signal
-import socket
-import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from interlock.demo import incident
+from tests.e2e.serving import Server, free_port, serving, sign_in
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 CONFIG = """
 version: 1
 environments:
@@ -78,103 +60,18 @@ PHONE: ViewportSize = {"width": 390, "height": 844}
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 
 
-@dataclass
-class Server:
-    """A running ``interlock serve`` and the tokens it printed."""
-
-    url: str
-    tokens: dict[str, str]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _lines(stream: IO[str], into: queue.Queue[str]) -> None:
-    for line in stream:
-        into.put(line)
-
-
-def _read_tokens(
-    proc: subprocess.Popen[str], lines: queue.Queue[str], timeout: float
-) -> dict[str, str]:
-    tokens: dict[str, str] = {}
-    deadline = time.monotonic() + timeout
-    while len(tokens) < len(PEOPLE):
-        left = deadline - time.monotonic()
-        assert left > 0, f"no tokens printed in {timeout} s: {sorted(tokens)}"
-        assert proc.poll() is None, f"server exited with {proc.returncode}"
-        try:
-            line = lines.get(timeout=left)
-        except queue.Empty:
-            continue
-        found = re.match(r"\s*token for (?:agent )?(\w+)\b.*: (\S+)\s*$", line)
-        if found:
-            tokens[found.group(1)] = found.group(2)
-    return tokens
-
-
-def _wait_healthy(url: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/api/v1/health", timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"server at {url} never became healthy")
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     config = tmp_path / "interlock.yaml"
     config.write_text(CONFIG)
-    port = _free_port()
     command = [
         sys.executable, "-m", "interlock", "serve",
-        "--config", str(config), "--host", "127.0.0.1", "--port", str(port),
+        "--config", str(config), "--host", "127.0.0.1", "--port", str(free_port()),
         "--database-url", f"sqlite:///{tmp_path / 'store.db'}",
         *(arg for name in PEOPLE for arg in ("--issue-token", name)),
     ]  # fmt: skip
-    proc = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    reader = threading.Thread(target=_lines, args=(proc.stdout, lines), daemon=True)
-    reader.start()
-    try:
-        tokens = _read_tokens(proc, lines, timeout=30.0)
-        url = f"http://127.0.0.1:{port}"
-        _wait_healthy(url, timeout=15.0)
-        yield Server(url, tokens)
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-        reader.join(timeout=5)
-        assert proc.stdout is not None
-        proc.stdout.close()
-
-
-@pytest.fixture
-def chromium() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with serving(command, cwd=tmp_path, names=PEOPLE) as running:
+        yield running
 
 
 def _submit_incident(server: Server) -> str:
@@ -199,13 +96,7 @@ def _submit_incident(server: Server) -> str:
 
 
 def _sign_in(browser: Browser, server: Server, name: str, viewport: ViewportSize) -> Page:
-    context = browser.new_context(viewport=viewport, base_url=server.url)
-    page = context.new_page()
-    page.goto("/login")
-    page.fill("#token", server.tokens[name])
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_contain_text("Waiting for approval")
-    return page
+    return sign_in(browser, server.url, server.tokens[name], viewport)
 
 
 def test_two_approvers_approve_the_incident_live(server: Server, chromium: Browser) -> None:

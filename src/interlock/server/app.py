@@ -2,8 +2,8 @@
 
 It builds the :class:`~interlock.server.gateway.Gateway` (store, services, event bus,
 webhooks), installs the error rendering and body limit (``errors``), the API router
-(``api``) and, when the package has them, the approver pages
-(``interlock.server.pages``). The gateway closes with the app's lifespan.
+(``api``), the session routes (``sessions_routes``) and, when the package has them,
+the approver pages (``interlock.server.pages``). The gateway closes with the app's lifespan.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from types import ModuleType
 from fastapi import FastAPI
 
 from interlock import __version__
-from interlock.server import errors
-from interlock.server.api import build_router
+from interlock.server import errors, sessions_routes
+from interlock.server.api import ERROR_RESPONSES, build_router
 from interlock.server.gateway import Gateway
 from interlock.server.settings import Settings
 from interlock.store import Store
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     errors.install(app)
     app.add_middleware(errors.BodyLimit, limit=settings.max_body_bytes)
     app.include_router(build_router())
+    app.include_router(sessions_routes.router, responses=ERROR_RESPONSES)
     pages = _pages_module()
     if pages is not None:
         app.include_router(pages.router)

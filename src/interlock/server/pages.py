@@ -8,6 +8,10 @@ page's live regions when something changed, so two approvers watching one reques
 see each other's votes within a second. Nothing is loaded from another site; a
 strict Content-Security-Policy says so to the browser.
 
+A request whose agent session the watch froze says so (who, why, when) and offers
+an "Unfreeze session" form, CSRF-checked like the vote, that calls the same
+``watch.sessions.SessionWatch`` as the API and the CLI (issue 8).
+
 Sessions and CSRF are in ``session.py``; what a request page shows is computed in
 ``views.py`` and ``trail.py``. Votes go through the same
 ``ApprovalService.approve/deny`` as the API and the CLI (channel ``web``), with the
@@ -34,7 +38,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import func, select
 
 from interlock.approvals import RequestRecord, Status
-from interlock.errors import AuthError, InterlockError, NotFoundError
+from interlock.errors import AuthError, InputError, InterlockError, NotFoundError
 from interlock.identity import principals
 from interlock.identity.access import Authenticated
 from interlock.identity.clock import utcnow
@@ -48,6 +52,7 @@ from interlock.server.views import findings_of, request_page, what_it_does
 from interlock.store.records import principals as principals_table
 from interlock.store.records import requests as requests_table
 from interlock.store.records import votes as votes_table
+from interlock.watch.sessions import SessionWatch
 
 _HERE = Path(__file__).parent
 _STATIC = {
@@ -306,14 +311,17 @@ def _protected(gateway: Gateway) -> set[str]:
 
 
 @router.get("/requests/{request_id}")
-def request_view(request: Request, request_id: str, voted: str | None = None) -> Response:
+def request_view(
+    request: Request, request_id: str, voted: str | None = None, unfrozen: str | None = None
+) -> Response:
     """One request: what it does, what it destroys, who may vote, the audit trail."""
     visit, gateway = _Visit(request), gateway_of(request)
     who = _human(gateway, visit)
     if who is None:
         return _to_login(visit)
     flash = {"approve": "Your approval is recorded.", "deny": "Your denial is recorded."}
-    return _request_response(visit, gateway, who, request_id, flash=flash.get(voted or ""))
+    said = "The session is unfrozen." if unfrozen else flash.get(voted or "")
+    return _request_response(visit, gateway, who, request_id, flash=said)
 
 
 def _request_response(
@@ -324,11 +332,13 @@ def _request_response(
     *,
     flash: str | None = None,
     vote_error: str | None = None,
+    unfreeze_error: str | None = None,
     status: int = 200,
 ) -> Response:
     since = _version(gateway, request_id)
     try:
         view = gateway.show(request_id)
+        session = _watch(gateway).of_request(visit.session.token or "", request_id)
     except InterlockError as exc:
         return _error(visit, exc, who.principal.name)
     with gateway.store.transaction() as conn:
@@ -346,6 +356,8 @@ def _request_response(
         expires_in=_until(page.expires_at),
         flash=flash,
         vote_error=vote_error,
+        frozen=session.frozen if session is not None else None,
+        unfreeze_error=unfreeze_error,
         live_since=since,
     )
 
@@ -396,6 +408,45 @@ def cast_vote(
         )
     gateway.changed(gateway.show(request_id).record)
     return _redirect(visit, f"/requests/{request_id}?voted={vote}")
+
+
+def _watch(gateway: Gateway) -> SessionWatch:
+    return SessionWatch(gateway.store, gateway.config)
+
+
+@router.post("/requests/{request_id}/unfreeze")
+def unfreeze_session(
+    request: Request,
+    request_id: str,
+    reason: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """Unfreeze the request's session as the signed-in human (issue 8), CSRF-checked."""
+    visit, gateway = _Visit(request), gateway_of(request)
+    who = _human(gateway, visit)
+    if who is None:
+        return _to_login(visit)
+
+    def refused(message: str, status: int) -> Response:
+        return _request_response(
+            visit, gateway, who, request_id, unfreeze_error=message, status=status
+        )
+
+    if not visit.csrf_ok(csrf_token):
+        return refused(
+            "The form expired or did not come from this site; reload and try again.", 403
+        )
+    if not reason.strip() or "\x00" in reason:
+        return refused("Say why you unfreeze the session, in plain text.", 400)
+    token, watch = visit.session.token or "", _watch(gateway)
+    try:
+        found = watch.of_request(token, request_id)
+        if found is None or found.frozen is None:
+            raise InputError("this request's session is not frozen")
+        watch.unfreeze(token, found.session_id, reason=reason.strip()[:2000])
+    except InterlockError as exc:
+        return refused(exc.message, exc.http_status)
+    return _redirect(visit, f"/requests/{request_id}?unfrozen=1")
 
 
 @router.get("/live")

@@ -12,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from interlock.config import Config
 from interlock.identity.access import authenticate, require_human
 from interlock.identity.clock import Clock, utcnow
 from interlock.models import Principal
 from interlock.store import Store
+from interlock.store.watch_records import watch_actions
 from interlock.watch import breaker, history
 from interlock.watch.breaker import Freeze
 
@@ -71,6 +72,23 @@ class SessionWatch:
             self._human(conn, token, "read sessions")
             entries = tuple(history.recent(conn, session_id, limit=limit))
             return SessionView(session_id, entries, tuple(breaker.freezes(conn, session_id)))
+
+    def of_request(self, token: str, request_id: str) -> SessionView | None:
+        """The session ``request_id`` was decided in, with its freezes (no actions).
+
+        ``None`` when the watch never saw the request (decided before the watch kept
+        history, or its history row was pruned).
+        """
+        with self.store.transaction() as conn:
+            self._human(conn, token, "read sessions")
+            found = conn.execute(
+                select(watch_actions.c.session_id)
+                .where(watch_actions.c.request_id == request_id)
+                .limit(1)
+            ).scalar_one_or_none()
+            if found is None:
+                return None
+            return SessionView(found, (), tuple(breaker.freezes(conn, found)))
 
     def freeze(self, token: str, session_id: str, *, reason: str) -> Freeze:
         """Freeze a session by hand: its non-read actions are held from now on."""
