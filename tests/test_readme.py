@@ -90,3 +90,62 @@ def test_commands_table_is_what_help_prints(
     assert expected.count("\n| `interlock ") >= 10
     shown = _between(README.read_text(encoding="utf-8"), "commands").strip()
     assert shown == expected, f"paste this between the commands markers:\n{expected}"
+
+
+def _sh_block(heading: str) -> list[str]:
+    """The commands of the first ``sh`` block under ``## heading``, continuations joined."""
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index(f"## {heading}\n") :]
+    block = section[
+        section.index("```sh\n") + 6 : section.index("```", section.index("```sh\n") + 6)
+    ]
+    joined = block.replace("\\\n", " ")
+    return [line for line in joined.splitlines() if line.strip()]
+
+
+def _run_line(line: str, env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> str:
+    for name, value in env.items():
+        line = line.replace(f"${name}", value).replace(name, value)
+    argv = shlex.split(line, comments=True)
+    assert argv[0] == "interlock", line
+    code = main(argv[1:])
+    out = capsys.readouterr().out
+    assert code == 0, f"{line!r} exited {code}: {out}"
+    return out
+
+
+def test_approvals_and_audit_blocks_run_in_order(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's approvals walk-through, then its audit commands, on one new store."""
+    import json
+
+    from interlock.demo.incident import incident_plan, to_bytes
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("INTERLOCK_DATABASE_URL", raising=False)
+    Path("plan.json").write_bytes(to_bytes(incident_plan()))
+    env: dict[str, str] = {}
+    for line in _sh_block("Approvals"):
+        out = _run_line(line, env, capsys)
+        words = shlex.split(line, comments=True)
+        if words[1:3] == ["token", "issue"]:
+            who = words[words.index("--human") + 1] if "--human" in words else words[4]
+            env[who.upper()] = json.loads(out)["token"]
+        elif words[1] == "request":
+            answer = json.loads(out)
+            assert answer["decision"] == "hold"
+            assert answer["required_approvals"] == 2
+            env["REQUEST_ID"], env["DIGEST"] = answer["id"], answer["digest"]
+    assert "approved" in _run_line("interlock requests show REQUEST_ID", env, capsys)
+    for line in _sh_block("Audit"):
+        _run_line(line, env, capsys)
+    assert Path("audit.jsonl").stat().st_size > 0
+
+
+def test_policy_block_runs(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(README.parent)
+    for line in _sh_block("Policy as code"):
+        _run_line(line, {}, capsys)
