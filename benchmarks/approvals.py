@@ -14,16 +14,14 @@ dropped. Without a server that line says so and the SQLite figures still print.
 
 from __future__ import annotations
 
-import os
-import secrets
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from benchmarks.databases import DatabaseUnavailableError, throwaway_postgres
 from interlock.approvals.service import ApprovalService
 from interlock.config import default_config
 from interlock.identity.service import TokenService, wanted_agent, wanted_human
@@ -44,9 +42,6 @@ from interlock.store import open_store
 REQUESTS = 150
 #: Stop early once a dialect has run this long (seconds).
 BUDGET_S = 20.0
-POSTGRES_URL = os.environ.get(
-    "INTERLOCK_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432"
-)
 
 
 def run() -> list[str]:
@@ -55,9 +50,9 @@ def run() -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         lines.append(_measure("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}"))
     try:
-        with _postgres_database() as url:
+        with throwaway_postgres() as url:
             lines.append(_measure("postgresql", url))
-    except _UnavailableError as exc:
+    except DatabaseUnavailableError as exc:
         lines.append(f"postgresql: skipped ({exc})")
     return lines
 
@@ -128,28 +123,6 @@ def _held(command: str) -> tuple[Action, Assessment]:
         stateful=True,
     )
     return action, Assessment(action, (finding,), ("production",), risk=Risk.CRITICAL)
-
-
-class _UnavailableError(Exception):
-    """No PostgreSQL server to benchmark against."""
-
-
-@contextmanager
-def _postgres_database() -> Iterator[str]:
-    import psycopg
-
-    server = POSTGRES_URL.rstrip("/")
-    name = f"interlock_bench_{os.getpid()}_{secrets.token_hex(3)}"
-    try:
-        admin = psycopg.connect(f"{server}/postgres", autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        raise _UnavailableError(str(exc).strip().splitlines()[0]) from exc
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield f"{server}/{name}"
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

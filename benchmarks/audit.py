@@ -23,14 +23,13 @@ import hashlib
 import multiprocessing
 import os
 import random
-import secrets
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.databases import throwaway_postgres
 from interlock.audit import log, verify
 from interlock.audit.log import Event, append, append_many
 from interlock.audit.merkle import MerkleTree, verify_inclusion
@@ -46,7 +45,6 @@ PROOFS = 20_000
 REPEAT = 3
 #: Processes for the parallel raw-hashing ceiling.
 WORKERS = 2
-POSTGRES_URL = os.environ.get("INTERLOCK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
 
 
 def run() -> list[str]:
@@ -95,25 +93,10 @@ def _appends(name: str, store: Store) -> list[str]:
 
 def _postgres_appends() -> list[str]:
     try:
-        with _scratch_postgres() as url, open_store(url) as store:
+        with throwaway_postgres() as url, open_store(url) as store:
             return _appends("PostgreSQL", store)
     except Exception as exc:  # a missing server is reported, not fatal
         return [f"PostgreSQL appends: skipped ({type(exc).__name__}: {str(exc)[:80]})"]
-
-
-@contextmanager
-def _scratch_postgres() -> Iterator[str]:
-    import psycopg
-
-    base = POSTGRES_URL.rstrip("/")
-    admin_url = base if base.count("/") > 2 else f"{base}/postgres"
-    name = f"interlock_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _fill(store: Store, size: int) -> None:

@@ -17,7 +17,6 @@ of a submit is the server and how much the approvals library and its store.
 from __future__ import annotations
 
 import os
-import secrets
 import socket
 import statistics
 import subprocess
@@ -31,13 +30,12 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks.databases import DatabaseUnavailableError, throwaway_postgres
+
 CLIENTS = 4
 DURATION_S = 2.5
 WARMUP_S = 0.5
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo.yaml"
-POSTGRES_URL = os.environ.get(
-    "INTERLOCK_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432"
-)
 SHELL = {"kind": "shell", "command": "ls -la", "cwd": "/tmp"}
 
 
@@ -47,9 +45,9 @@ def run() -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         lines += _dialect("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}")
     try:
-        with _postgres_database() as url:
+        with throwaway_postgres() as url:
             lines += _dialect("postgresql", url)
-    except _UnavailableError as exc:
+    except DatabaseUnavailableError as exc:
         lines.append(f"postgresql: skipped ({exc})")
     return lines
 
@@ -199,28 +197,6 @@ def _serve(url: str, port: int) -> None:
         return {"hello": "world"}
 
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-
-
-class _UnavailableError(Exception):
-    pass
-
-
-@contextmanager
-def _postgres_database() -> Iterator[str]:
-    import psycopg
-
-    server = POSTGRES_URL.rstrip("/")
-    name = f"interlock_bench_{os.getpid()}_{secrets.token_hex(3)}"
-    try:
-        admin = psycopg.connect(f"{server}/postgres", autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        raise _UnavailableError(str(exc).strip().splitlines()[0]) from exc
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield f"{server}/{name}"
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -25,19 +25,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import secrets
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert, select
 
 import interlock.watch
+from benchmarks.databases import DatabaseUnavailableError, throwaway_postgres
 from interlock.approvals.service import ApprovalService
 from interlock.config import Config, default_config
 from interlock.identity.service import TokenService, wanted_agent, wanted_human
@@ -51,9 +48,6 @@ HISTORY = 10_000
 ROUNDS = 8
 #: Stop early once a dialect has run this long (seconds).
 BUDGET_S = 40.0
-POSTGRES_URL = os.environ.get(
-    "INTERLOCK_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432"
-)
 SESSION = "bench-session"
 
 COMMANDS = (
@@ -76,9 +70,9 @@ def run() -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         lines.append(_measure("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}"))
     try:
-        with _postgres_database() as url:
+        with throwaway_postgres() as url:
             lines.append(_measure("postgresql", url))
-    except _UnavailableError as exc:
+    except DatabaseUnavailableError as exc:
         lines.append(f"postgresql: skipped ({exc})")
     return lines
 
@@ -210,28 +204,6 @@ def _line(name: str, watched: _Samples, plain: _Samples, config: Config) -> str:
 
 def _ms(values: list[float]) -> float:
     return statistics.median(values) * 1000
-
-
-class _UnavailableError(Exception):
-    """No PostgreSQL server to benchmark against."""
-
-
-@contextmanager
-def _postgres_database() -> Iterator[str]:
-    import psycopg
-
-    server = POSTGRES_URL.rstrip("/")
-    name = f"interlock_bench_{os.getpid()}_{secrets.token_hex(3)}"
-    try:
-        admin = psycopg.connect(f"{server}/postgres", autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        raise _UnavailableError(str(exc).strip().splitlines()[0]) from exc
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield f"{server}/{name}"
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
