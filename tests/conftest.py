@@ -24,6 +24,18 @@ def corpus() -> Path:
     return CORPUS
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _seal_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One seal key for the session, outside the checkout; subprocesses inherit it."""
+    before = os.environ.get("INTERLOCK_SEAL_KEY")
+    os.environ["INTERLOCK_SEAL_KEY"] = str(tmp_path_factory.mktemp("seal") / "seal.key")
+    yield
+    if before is None:
+        os.environ.pop("INTERLOCK_SEAL_KEY", None)
+    else:
+        os.environ["INTERLOCK_SEAL_KEY"] = before
+
+
 # --- store fixtures: every store test runs on SQLite and on PostgreSQL ----------------
 
 #: The PostgreSQL server the store tests use; CI must provide one.

@@ -22,7 +22,8 @@ never allowed). The CLI catches ``InterlockError`` once and exits with the class
     │   └── GrantRefusedError           used, expired, or digest mismatch
     ├── StoreError                      exit 6, HTTP 503: the database failed
     └── AuditError                      exit 7
-        └── AuditVerificationError      the log does not verify (names the entry)
+        ├── AuditVerificationError      the log does not verify (names the entry)
+        └── TamperError                 HTTP 409: a stored row fails its seal
 """
 
 from __future__ import annotations
@@ -131,3 +132,13 @@ class AuditError(InterlockError):
 
 class AuditVerificationError(AuditError):
     """The audit log does not verify; the message names the first bad entry."""
+
+
+class TamperError(AuditError):
+    """A stored request, vote or grant fails its seal: it was changed outside interlock.
+
+    Raised where the row would take part in a decision, so an edit made directly in
+    the database can never approve, count or release anything.
+    """
+
+    http_status = 409

@@ -5,7 +5,8 @@ it is one conditional ``UPDATE ... WHERE used_at IS NULL AND digest = :d AND
 expires_at > :now``: the database decides the race, so of any number of concurrent
 users exactly one sees a row count of one. Every other attempt is refused with the
 precise reason (no grant, another digest, used already, expired), found by reading
-the row after the update matched nothing.
+the row after the update matched nothing. The grant row is read (locked) first and its
+seal checked, so a ``used_at`` cleared directly in the database is refused, not reused.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from interlock.approvals.requests import RequestRecord, Status
-from interlock.audit.log import append
+from interlock.approvals.seal import default_sealer
+from interlock.audit.log import stage
 from interlock.identity.clock import aware
 from interlock.store.records import grants
 
@@ -31,22 +33,37 @@ class GrantUse:
     grant_id: str | None = None
 
 
+#: Built once (building a statement costs more than running it).
+_INSERT = grants.insert()
+_LOCK = select(grants).where(grants.c.request_id == bindparam("request_id")).with_for_update()
+_CONSUME = (
+    update(grants)
+    .where(
+        grants.c.request_id == bindparam("b_request"),
+        grants.c.digest == bindparam("b_digest"),
+        grants.c.used_at.is_(None),
+        grants.c.expires_at > bindparam("b_now"),
+    )
+    .values(used_at=bindparam("b_now"), used_by=bindparam("b_by"), seal=bindparam("b_seal"))
+)
+
+
 def issue(conn: Connection, record: RequestRecord, *, now: datetime, actor: str | None) -> str:
     """Issue the grant of an approved request; it expires with the request."""
     grant_id = "grt-" + secrets.token_hex(6)
-    conn.execute(
-        grants.insert().values(
-            id=grant_id,
-            request_id=record.id,
-            digest=record.digest,
-            issued_at=now,
-            expires_at=record.expires_at,
-            used_at=None,
-            used_by=None,
-        )
-    )
+    row = {
+        "id": grant_id,
+        "request_id": record.id,
+        "digest": record.digest,
+        "issued_at": now,
+        "expires_at": record.expires_at,
+        "used_at": None,
+        "used_by": None,
+    }
+    row["seal"] = default_sealer().seal("grants", row)
+    conn.execute(_INSERT, row)
     body = {"request": record.id, "grant": grant_id, "digest": record.digest}
-    append(conn, "grant-issued", actor, {**body, "expires_at": record.expires_at.isoformat()})
+    stage(conn, "grant-issued", actor, {**body, "expires_at": record.expires_at.isoformat()})
     return grant_id
 
 
@@ -57,24 +74,19 @@ def consume(
     wanted = digest.strip().lower()
     if record.status is not Status.APPROVED:
         return GrantUse(False, f"request {record.id} is {record.status.value}, not approved")
+    row = conn.execute(_LOCK, {"request_id": record.id}).one_or_none()
+    if row is None:
+        return GrantUse(False, f"request {record.id} has no grant")
+    sealer = default_sealer()
+    sealer.check("grants", row._mapping, what=f"the grant of {record.id}")
+    seal = sealer.seal("grants", {**row._mapping, "used_at": now, "used_by": by})
     result = conn.execute(
-        update(grants)
-        .where(
-            grants.c.request_id == record.id,
-            grants.c.digest == wanted,
-            grants.c.used_at.is_(None),
-            grants.c.expires_at > now,
-        )
-        .values(used_at=now, used_by=by)
+        _CONSUME,
+        {"b_request": record.id, "b_digest": wanted, "b_now": now, "b_by": by, "b_seal": seal},
     )
     if result.rowcount == 1:
-        return GrantUse(True, "granted: this digest may run once", _grant_id(conn, record.id))
+        return GrantUse(True, "granted: this digest may run once", row.id)
     return GrantUse(False, _why_not(conn, record, wanted, now))
-
-
-def _grant_id(conn: Connection, request_id: str) -> str | None:
-    query = select(grants.c.id).where(grants.c.request_id == request_id)
-    return conn.execute(query).scalar_one_or_none()
 
 
 def _why_not(conn: Connection, record: RequestRecord, digest: str, now: datetime) -> str:

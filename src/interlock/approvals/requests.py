@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, select, update
 
 from interlock.approvals.quorum import Mode, Requirement
-from interlock.audit.log import append
+from interlock.approvals.seal import default_sealer
+from interlock.audit.log import stage
 from interlock.errors import DecisionError, NotFoundError
 from interlock.identity.clock import aware
 from interlock.models import Verdict
@@ -49,6 +50,22 @@ TRANSITIONS: Mapping[Status, frozenset[Status]] = {
 }
 
 
+#: The hot statements, built once (building a statement costs more than running it).
+_INSERT = requests.insert()
+_LOCK = select(requests).where(requests.c.id == bindparam("request_id")).with_for_update()
+_GRANT_USED = select(grants.c.used_at).where(grants.c.request_id == bindparam("request_id"))
+_TRANSITION = (
+    update(requests)
+    .where(requests.c.id == bindparam("rid"), requests.c.status == bindparam("was"))
+    .values(
+        status=bindparam("to"),
+        updated_at=bindparam("at"),
+        status_reason=bindparam("why"),
+        seal=bindparam("seal"),
+    )
+)
+
+
 @dataclass(frozen=True, slots=True)
 class RequestRecord:
     """One stored request as the library sees it."""
@@ -72,6 +89,8 @@ class RequestRecord:
     expires_at: datetime
     updated_at: datetime
     status_reason: str | None
+    #: The columns as stored, so a transition can seal the row it writes.
+    stored: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def requirement(self) -> Requirement:
         """The quorum rule this request is judged by."""
@@ -81,22 +100,23 @@ class RequestRecord:
         )
 
 
-def insert(conn: Connection, values: Mapping[str, Any]) -> None:
-    """Store a new request; ``values`` are the ``requests`` columns, lists as lists."""
+def insert(conn: Connection, values: Mapping[str, Any]) -> RequestRecord:
+    """Store a new request and return it; ``values`` are its columns, lists as lists."""
     row = dict(values)
     for key in ("approver_groups", "environments"):
         row[key] = json.dumps(list(row[key]))
     row["detail"] = json.dumps(row["detail"], sort_keys=True)
-    conn.execute(requests.insert().values(**row))
+    row["seal"] = default_sealer().seal("requests", row)
+    conn.execute(_INSERT, row)
+    return _record(row)
 
 
 def lock(conn: Connection, request_id: str, *, now: datetime, actor: str | None) -> RequestRecord:
     """Lock ``request_id`` for a transition and expire it first if its time is up."""
-    query = select(requests).where(requests.c.id == request_id).with_for_update()
-    row = conn.execute(query).one_or_none()
+    row = conn.execute(_LOCK, {"request_id": request_id}).one_or_none()
     if row is None:
         raise NotFoundError(f"no request {request_id}")
-    record = _record(row._mapping)
+    record = _checked(row._mapping)
     if record.status in TRANSITIONS and record.expires_at <= now and not _grant_used(conn, record):
         record = transition(
             conn, record, Status.EXPIRED, now=now, actor=actor, reason="expired before use"
@@ -105,8 +125,7 @@ def lock(conn: Connection, request_id: str, *, now: datetime, actor: str | None)
 
 
 def _grant_used(conn: Connection, record: RequestRecord) -> bool:
-    query = select(grants.c.used_at).where(grants.c.request_id == record.id)
-    used = conn.execute(query).scalar_one_or_none()
+    used = conn.execute(_GRANT_USED, {"request_id": record.id}).scalar_one_or_none()
     return used is not None
 
 
@@ -125,18 +144,23 @@ def transition(
         raise DecisionError(
             f"request {record.id} is {record.status.value}; it cannot become {to.value}"
         )
+    changed = {"status": to.value, "updated_at": now, "status_reason": reason}
+    seal = default_sealer().seal("requests", {**record.stored, **changed})
     conn.execute(
-        update(requests)
-        .where(requests.c.id == record.id, requests.c.status == record.status.value)
-        .values(status=to.value, updated_at=now, status_reason=reason)
+        _TRANSITION,
+        {
+            "rid": record.id,
+            "was": record.status.value,
+            "to": to.value,
+            "at": now,
+            "why": reason,
+            "seal": seal,
+        },
     )
     body = {"request": record.id, "from": record.status.value, "to": to.value, "reason": reason}
-    append(conn, f"request-{to.value}", actor, {**body, **(extra or {})})
-    return _replace_status(record, to, now, reason)
-
-
-def _replace_status(record: RequestRecord, to: Status, now: datetime, reason: str) -> RequestRecord:
-    return replace(record, status=to, updated_at=now, status_reason=reason)
+    stage(conn, f"request-{to.value}", actor, {**body, **(extra or {})})
+    stored = {**record.stored, **changed, "seal": seal}
+    return replace(record, status=to, updated_at=now, status_reason=reason, stored=stored)
 
 
 def fetch(conn: Connection, request_id: str) -> RequestRecord:
@@ -144,7 +168,7 @@ def fetch(conn: Connection, request_id: str) -> RequestRecord:
     row = conn.execute(select(requests).where(requests.c.id == request_id)).one_or_none()
     if row is None:
         raise NotFoundError(f"no request {request_id}")
-    return _record(row._mapping)
+    return _checked(row._mapping)
 
 
 def recent(conn: Connection, *, status: Status | None, limit: int) -> list[RequestRecord]:
@@ -166,7 +190,13 @@ def due(conn: Connection, *, now: datetime) -> list[str]:
     return list(conn.execute(query).scalars())
 
 
-def _record(m: RowMapping) -> RequestRecord:
+def _checked(m: RowMapping) -> RequestRecord:
+    """The record of a stored row whose seal holds (else :class:`TamperError`)."""
+    default_sealer().check("requests", m, what=f"request {m['id']}")
+    return _record(m)
+
+
+def _record(m: RowMapping | Mapping[str, Any]) -> RequestRecord:
     return RequestRecord(
         id=m["id"],
         status=Status(m["status"]),
@@ -187,4 +217,5 @@ def _record(m: RowMapping) -> RequestRecord:
         expires_at=aware(m["expires_at"]),
         updated_at=aware(m["updated_at"]),
         status_reason=m["status_reason"],
+        stored=dict(m),
     )

@@ -34,10 +34,10 @@ from interlock.approvals.submission import (
     summary_of,
 )
 from interlock.approvals.votes import Cast, VoteOutcome
-from interlock.audit.log import append
+from interlock.audit.log import stage
 from interlock.config import Config
 from interlock.errors import ForbiddenError, GrantRefusedError, InterlockError, VoteRefusedError
-from interlock.identity.access import Authenticated, authenticate
+from interlock.identity.access import Authenticated, authenticate, recheck
 from interlock.identity.clock import Clock, aware, utcnow
 from interlock.models import Action, Assessment, Decision
 from interlock.store import Store
@@ -92,8 +92,7 @@ class ApprovalService:
         from interlock.classify import assess
         from interlock.policy import decide
 
-        with self.store.transaction() as conn:
-            who = authenticate(conn, self.config, token, now=self.clock())
+        who = self._authenticated(token)
         if break_glass:
             breakglass.check_requester(who.principal)
         started = time.perf_counter()
@@ -101,7 +100,8 @@ class ApprovalService:
         decision = decide(assessment, self.config, requester=who.principal, now=self.clock())
         if timed is not None:
             timed(time.perf_counter() - started)
-        return self.record_decided(
+        return self._record_for(
+            who,
             token,
             action,
             assessment,
@@ -127,9 +127,36 @@ class ApprovalService:
         The decision is first raised to at least what the floor alone decides for
         ``assessment``, so a caller's decision can only ever be stricter than the floor.
         """
+        who = self._authenticated(token)
+        return self._record_for(
+            who,
+            token,
+            action,
+            assessment,
+            decision,
+            credential_scope=credential_scope,
+            break_glass=break_glass,
+            ttl=ttl,
+        )
+
+    def _authenticated(self, token: str) -> Authenticated:
+        """Who ``token`` is, read without the write lock (re-checked when writing)."""
+        with self.store.read_transaction() as conn:
+            return authenticate(conn, self.config, token, now=self.clock())
+
+    def _record_for(
+        self,
+        who: Authenticated,
+        token: str,
+        action: Action,
+        assessment: Assessment,
+        decision: Decision,
+        *,
+        credential_scope: str | None,
+        break_glass: bool,
+        ttl: timedelta,
+    ) -> Submitted:
         now = self.clock()
-        with self.store.transaction() as conn:
-            who = authenticate(conn, self.config, token, now=now)
         decision = at_least_floor(decision, assessment, self.config)
         if break_glass:
             decision = breakglass.escalate(decision, who.principal, self.config)
@@ -143,7 +170,7 @@ class ApprovalService:
             requester_agent=who.principal.name if who.principal.acts_for else None,
             expires_at=now + ttl,
         )
-        draft = _Draft(token, subject, action, assessment, decision, break_glass)
+        draft = _Draft(token, who, subject, action, assessment, decision, break_glass)
         record, judged = self.store.run_in_transaction(lambda conn: self._record(conn, draft, now))
         return Submitted(record, judged.decision, judged.assessment)
 
@@ -152,18 +179,18 @@ class ApprovalService:
     ) -> tuple[RequestRecord, _Draft]:
         from interlock.watch import observe
 
-        who = authenticate(conn, self.config, draft.token, now=now)
+        who = draft.who
+        recheck(conn, who, draft.token, now=now)
         request_id = "req-" + secrets.token_hex(5)
         # the session watch only raises the decision (interlock.watch.gate)
         watched = observe(
             conn, self.config, who, draft.assessment, draft.decision, request_id=request_id, now=now
         )
         draft = replace(draft, assessment=watched.assessment, decision=watched.decision)
-        requests.insert(conn, _columns(request_id, draft, who, now))
-        record = requests.fetch(conn, request_id)
-        append(conn, "request-created", who.actor, _created_body(record, who, draft.decision))
+        record = requests.insert(conn, _columns(request_id, draft, who, now))
+        stage(conn, "request-created", who.actor, _created_body(record, who, draft.decision))
         if record.break_glass:
-            append(conn, "break-glass-alert", who.actor, _alert_body(record))
+            stage(conn, "break-glass-alert", who.actor, _alert_body(record))
         if record.status is Status.APPROVED:
             grants.issue(conn, record, now=now, actor=who.actor)
         return record, draft
@@ -192,7 +219,7 @@ class ApprovalService:
                 return votes.cast(conn, record, ballot, now=now)
             except (VoteRefusedError, ForbiddenError) as refusal:
                 body = {"request": request_id, "voter": who.actor, "token_id": who.token_id}
-                append(conn, "vote-refused", who.actor, {**body, "reason": refusal.message})
+                stage(conn, "vote-refused", who.actor, {**body, "reason": refusal.message})
                 return refusal
 
         outcome = self.store.run_in_transaction(work)
@@ -213,7 +240,7 @@ class ApprovalService:
                 used = grants.consume(conn, record, digest, now=now, by=who.actor)
             body = {"request": request_id, "digest": digest, "token_id": who.token_id}
             kind = "grant-used" if used.ok else "grant-refused"
-            append(conn, kind, who.actor, {**body, "grant": used.grant_id, "reason": used.reason})
+            stage(conn, kind, who.actor, {**body, "grant": used.grant_id, "reason": used.reason})
             return used
 
         used = self.store.run_in_transaction(work)
@@ -295,6 +322,7 @@ class _Draft:
     """A judged action waiting to be recorded."""
 
     token: str
+    who: Authenticated
     subject: Subject
     action: Action
     assessment: Assessment

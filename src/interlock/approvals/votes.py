@@ -13,12 +13,13 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from interlock.approvals import grants
 from interlock.approvals.quorum import Ballot, Tally, check_voter, reached, tally
 from interlock.approvals.requests import RequestRecord, Status, transition
-from interlock.audit.log import append
+from interlock.approvals.seal import default_sealer
+from interlock.audit.log import stage
 from interlock.errors import InputError, VoteRefusedError
 from interlock.identity.clock import aware
 from interlock.models import Principal, PrincipalKind
@@ -47,6 +48,13 @@ class Cast:
     comment: str | None
 
 
+#: Built once (building a statement costs more than running it).
+_INSERT = votes.insert()
+_OF_REQUEST = (
+    select(votes).where(votes.c.request_id == bindparam("request_id")).order_by(votes.c.id)
+)
+
+
 def cast(conn: Connection, record: RequestRecord, ballot: Cast, *, now: datetime) -> VoteOutcome:
     """Store ``ballot`` on the locked ``record`` and apply the quorum; refusals raise."""
     need = record.requirement()
@@ -59,7 +67,7 @@ def cast(conn: Connection, record: RequestRecord, ballot: Cast, *, now: datetime
     before = stored(conn, record.id)
     check_voter(ballot.voter, need, (b.voter for b in before))
     _insert(conn, record.id, ballot, now)
-    append(conn, "vote-cast", ballot.voter.name, _audit_body(record, ballot))
+    stage(conn, "vote-cast", ballot.voter.name, _audit_body(record, ballot))
     mine = Ballot(ballot.voter.name, ballot.voter.kind, ballot.voter.groups, ballot.approve)
     result = tally([*before, mine], need)
     record = _settle(conn, record, result, now=now, actor=ballot.voter.name)
@@ -84,19 +92,19 @@ def _settle(
 
 
 def _insert(conn: Connection, request_id: str, ballot: Cast, now: datetime) -> None:
-    conn.execute(
-        votes.insert().values(
-            request_id=request_id,
-            voter=ballot.voter.name,
-            voter_kind=ballot.voter.kind.value,
-            voter_groups=json.dumps(sorted(ballot.voter.groups)),
-            token_id=ballot.token_id,
-            channel=ballot.channel,
-            approve=ballot.approve,
-            comment=ballot.comment,
-            cast_at=now,
-        )
-    )
+    row = {
+        "request_id": request_id,
+        "voter": ballot.voter.name,
+        "voter_kind": ballot.voter.kind.value,
+        "voter_groups": json.dumps(sorted(ballot.voter.groups)),
+        "token_id": ballot.token_id,
+        "channel": ballot.channel,
+        "approve": ballot.approve,
+        "comment": ballot.comment,
+        "cast_at": now,
+    }
+    row["seal"] = default_sealer().seal("votes", row)
+    conn.execute(_INSERT, row)
 
 
 def _audit_body(record: RequestRecord, ballot: Cast) -> dict[str, object]:
@@ -113,17 +121,20 @@ def _audit_body(record: RequestRecord, ballot: Cast) -> dict[str, object]:
 
 
 def stored(conn: Connection, request_id: str) -> list[Ballot]:
-    """Every ballot on ``request_id`` in the order cast."""
-    query = select(votes).where(votes.c.request_id == request_id).order_by(votes.c.id)
-    return [
-        Ballot(
-            voter=r.voter,
-            kind=PrincipalKind(r.voter_kind),
-            groups=tuple(json.loads(r.voter_groups)),
-            approve=bool(r.approve),
+    """Every ballot on ``request_id`` in the order cast, each checked against its seal."""
+    sealer = default_sealer()
+    ballots = []
+    for r in conn.execute(_OF_REQUEST, {"request_id": request_id}):
+        sealer.check("votes", r._mapping, what=f"the ballot of {r.voter} on {request_id}")
+        ballots.append(
+            Ballot(
+                voter=r.voter,
+                kind=PrincipalKind(r.voter_kind),
+                groups=tuple(json.loads(r.voter_groups)),
+                approve=bool(r.approve),
+            )
         )
-        for r in conn.execute(query)
-    ]
+    return ballots
 
 
 @dataclass(frozen=True, slots=True)

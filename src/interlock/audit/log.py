@@ -1,7 +1,13 @@
 """Appending to the audit log, inside the caller's transaction; reading it back.
 
-``append(conn, kind, actor, body)`` writes one entry in the transaction the caller
-already holds, so the state change and its audit entry commit together or not at all.
+``stage(conn, kind, actor, body)`` records one entry in the transaction the caller
+already holds, so the state change and its audit entry commit together or not at all:
+the entry is validated and encoded at once, and written with every other entry the
+transaction staged just before it commits (``Store``'s before-commit step). That is
+what state changes use: one head lock, one insert and one head update per transaction,
+and the head row, which every writer in every process queues on, is held only for the
+last moments of the transaction. ``append`` writes at once and returns the index (after
+first writing anything staged, so entries keep the order they were made in);
 ``append_many`` does the same for a batch (group commit: one lock, one insert, one
 head update, one fsync at the caller's commit).
 
@@ -33,7 +39,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Connection
 
 from interlock.audit.canonical import canonical_json
@@ -41,7 +47,7 @@ from interlock.audit.checkpoint import Checkpointer, default_checkpointer
 from interlock.audit.merkle import Frontier, leaf_hash
 from interlock.audit.redact import redact, redact_text
 from interlock.errors import AuditError
-from interlock.store.database import lock_rows
+from interlock.store.database import before_commit, tx_state
 from interlock.store.schema import HEAD_ID, audit_entries, audit_head
 
 #: What an event kind looks like: stable, kebab-case, dotted namespaces allowed.
@@ -52,6 +58,17 @@ _INSERT_SQL = {
     "qmark": "INSERT INTO audit_entries (idx, entry, leaf_hash) VALUES (?, ?, ?)",
     "format": "INSERT INTO audit_entries (idx, entry, leaf_hash) VALUES (%s, %s, %s)",
 }
+
+#: The hot statements, built once (building a statement costs more than running it).
+_LOCK_HEAD = select(audit_head).where(audit_head.c.id == HEAD_ID).with_for_update()
+_UPDATE_HEAD = (
+    update(audit_head)
+    .where(audit_head.c.id == HEAD_ID)
+    .values(size=bindparam("new_size"), frontier=bindparam("new_frontier"))
+)
+
+#: The transaction-state key of entries staged for the commit.
+_STAGED = "audit.staged"
 
 #: ``"default"``: sign with the configured key (if any); ``"off"``: write no checkpoint.
 CheckpointMode = Literal["default", "off"]
@@ -76,6 +93,19 @@ class Head:
     checkpoint_at: float
 
 
+def stage(conn: Connection, kind: str, actor: str | None, body: Mapping[str, Any]) -> None:
+    """Record one entry to be appended when ``conn``'s transaction commits."""
+    prepared = _prepare(Event(kind, actor, body))
+    tx_state(conn).setdefault(_STAGED, []).append(prepared)
+    before_commit(conn, _STAGED, _flush_staged)
+
+
+def _flush_staged(conn: Connection) -> None:
+    staged: list[tuple[bytes, bytes]] = tx_state(conn).pop(_STAGED, [])
+    if staged:
+        _write(conn, staged, "default")
+
+
 def append(
     conn: Connection,
     kind: str,
@@ -98,6 +128,16 @@ def append_many(
     prepared = [_prepare(event) for event in events]
     if not prepared:
         return []
+    staged: list[tuple[bytes, bytes]] = tx_state(conn).pop(_STAGED, [])
+    indices = _write(conn, staged + prepared, checkpointer)
+    return indices[len(staged) :]
+
+
+def _write(
+    conn: Connection,
+    prepared: list[tuple[bytes, bytes]],
+    checkpointer: Checkpointer | CheckpointMode,
+) -> list[int]:
     now = time.time()
     stamp = _timestamp(now)
     head = lock_head(conn)
@@ -112,11 +152,7 @@ def append_many(
         rows.append((index, entry, digest))
     style = "qmark" if conn.dialect.paramstyle == "qmark" else "format"
     conn.exec_driver_sql(_INSERT_SQL[style], rows)
-    conn.execute(
-        update(audit_head)
-        .where(audit_head.c.id == HEAD_ID)
-        .values(size=frontier.size, frontier=frontier.to_bytes())
-    )
+    conn.execute(_UPDATE_HEAD, {"new_size": frontier.size, "new_frontier": frontier.to_bytes()})
     signer = default_checkpointer() if checkpointer == "default" else checkpointer
     if isinstance(signer, Checkpointer) and signer.due(
         frontier.size, head.checkpoint_size, head.checkpoint_at, now
@@ -149,7 +185,7 @@ def _timestamp(now: float) -> str:
 
 def lock_head(conn: Connection) -> Any:
     """Lock the head row until commit (what serialises appends); return it."""
-    rows = lock_rows(conn, audit_head, audit_head.c.id == HEAD_ID)
+    rows = conn.execute(_LOCK_HEAD).all()
     if len(rows) != 1:
         raise AuditError("the audit head row is missing: the store is damaged")
     return rows[0]

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from interlock.config import Config
-from interlock.errors import ForbiddenError
+from interlock.errors import AuthenticationError, ForbiddenError
 from interlock.identity import principals, tokens
 from interlock.models import Principal, PrincipalKind
 
@@ -36,6 +36,17 @@ def authenticate(conn: Connection, config: Config, token: str, *, now: datetime)
     """The principal behind ``token``; unknown, revoked or expired tokens raise."""
     info = tokens.authenticate(conn, token, now=now)
     return Authenticated(principals.load(conn, config, info.principal), info.id)
+
+
+def recheck(conn: Connection, who: Authenticated, token: str, *, now: datetime) -> None:
+    """Check again, inside a write transaction, that ``who``'s token is still active.
+
+    For a caller that authenticated in an earlier read (to decide before taking the
+    write lock): one query, so a token revoked in between still cannot write.
+    """
+    info = tokens.authenticate(conn, token, now=now)
+    if info.id != who.token_id or info.principal != who.principal.name:
+        raise AuthenticationError("the token changed while the request was being decided")
 
 
 def require_human(who: Authenticated, doing: str) -> Principal:

@@ -18,7 +18,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from interlock.config import Config
 from interlock.errors import AuthenticationError, ForbiddenError, InputError
@@ -47,9 +47,13 @@ def config_lists_people(config: Config) -> bool:
     return bool(config.people)
 
 
+#: Built once: every authenticated call runs it.
+_BY_NAME = select(principals).where(principals.c.name == bindparam("name"))
+
+
 def load(conn: Connection, config: Config, name: str) -> Principal:
     """The principal ``name``: the configuration's, checked against the stored record."""
-    row = conn.execute(select(principals).where(principals.c.name == name)).one_or_none()
+    row = conn.execute(_BY_NAME, {"name": name}).one_or_none()
     stored = _from_row(row._mapping) if row is not None else None
     configured = from_config(config, name)
     if configured is None:

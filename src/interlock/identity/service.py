@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy import Connection
 
-from interlock.audit.log import append
+from interlock.audit.log import stage
 from interlock.config import Config
 from interlock.errors import ForbiddenError
 from interlock.identity import principals, tokens
@@ -63,7 +63,7 @@ class TokenService:
                 "groups": list(principal.groups),
                 "expires_at": expires_at.isoformat() if expires_at else None,
             }
-            append(conn, "token-issued", by, body)
+            stage(conn, "token-issued", by, body)
             return issued
 
         return self.store.run_in_transaction(work)
@@ -84,7 +84,7 @@ class TokenService:
             by = issuer.actor if issuer else OPERATOR
             revoked = tokens.revoke(conn, token_id, now=now)
             body = {"token_id": token_id, "principal": info.principal}
-            append(conn, "token-revoked", by, body)
+            stage(conn, "token-revoked", by, body)
             return revoked
 
         return self.store.run_in_transaction(work)

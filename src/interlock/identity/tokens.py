@@ -18,7 +18,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, RowMapping, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, select, update
 
 from interlock.errors import AuthenticationError, InputError, NotFoundError
 from interlock.identity.clock import aware
@@ -108,11 +108,15 @@ def issue(
     return IssuedToken(token_id, token, principal, expires_at)
 
 
+#: Built once: every authenticated call runs it (building costs more than running).
+_BY_HASH = select(tokens).where(tokens.c.token_hash == bindparam("token_hash"))
+
+
 def authenticate(conn: Connection, token: str, *, now: datetime) -> TokenInfo:
     """The active token matching ``token``; anything else is an ``AuthenticationError``."""
     if not token or not token.startswith(TOKEN_PREFIX):
         raise AuthenticationError("not an interlock token", hint="tokens start with 'itk_'")
-    row = conn.execute(select(tokens).where(tokens.c.token_hash == hash_token(token))).one_or_none()
+    row = conn.execute(_BY_HASH, {"token_hash": hash_token(token)}).one_or_none()
     if row is None:
         raise AuthenticationError("unknown token")
     info = _info(row._mapping)

@@ -18,6 +18,14 @@ How each dialect serialises writers:
   lock the rows they change with ``SELECT ... FOR UPDATE`` (:func:`lock_rows`).
   Deadlocks and serialization failures are retried by :meth:`Store.run_in_transaction`.
 
+Work staged for the end of a transaction: :func:`before_commit` registers a step that
+runs inside the transaction just before it commits (the audit log appends its staged
+entries there, so the log's single head row is locked only for the last moments of a
+transaction instead of from its first audit event on). Every transaction starts with
+empty staging (:func:`tx_state`), and a commit with staged work never run is refused,
+so nothing staged can be lost silently or leak into the next transaction on the same
+pooled connection.
+
 Any database error leaves this module as :class:`interlock.errors.StoreError`; the
 caller treats the action as not allowed.
 """
@@ -46,6 +54,9 @@ Dialect = Literal["sqlite", "postgresql"]
 #: How long a SQLite writer waits for the lock before failing (milliseconds).
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
+#: The ``Connection.info`` key of the per-transaction state (reset at every begin).
+_TX_STATE = "interlock.tx"
+
 #: PostgreSQL SQLSTATEs worth retrying: serialization_failure, deadlock_detected.
 _PG_RETRYABLE = frozenset({"40001", "40P01"})
 
@@ -66,6 +77,7 @@ class Store:
         try:
             with self.engine.begin() as conn:
                 yield conn
+                run_before_commit(conn)
         except (SQLAlchemyError, sqlite3.Error) as exc:
             raise store_error(exc) from exc
         except Exception as exc:
@@ -110,7 +122,9 @@ class Store:
         while True:
             try:
                 with self.engine.begin() as conn:
-                    return fn(conn)
+                    result = fn(conn)
+                    run_before_commit(conn)
+                    return result
             except (SQLAlchemyError, sqlite3.Error) as exc:
                 if attempt >= retries or not is_retryable(exc):
                     raise store_error(exc) from exc
@@ -133,6 +147,43 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
+
+
+def tx_state(conn: Connection) -> dict[str, Any]:
+    """State that lives exactly as long as ``conn``'s current transaction."""
+    state = conn.info.get(_TX_STATE)
+    if state is None:
+        state = conn.info[_TX_STATE] = {}
+    return state
+
+
+def before_commit(conn: Connection, key: str, step: Callable[[Connection], None]) -> None:
+    """Run ``step(conn)`` once, inside the transaction, just before it commits.
+
+    Registering the same ``key`` again in one transaction keeps the first step, so a
+    module can register its flush on every call without counting.
+    """
+    tx_state(conn).setdefault("before_commit", {}).setdefault(key, step)
+
+
+def run_before_commit(conn: Connection) -> None:
+    """Run the staged steps (each may stage more; all run before the commit)."""
+    steps: dict[str, Callable[[Connection], None]] = tx_state(conn).get("before_commit", {})
+    while steps:
+        key = next(iter(steps))
+        steps.pop(key)(conn)
+
+
+def _reset_tx_state(conn: Connection) -> None:
+    conn.info[_TX_STATE] = {}
+
+
+def _refuse_unflushed_commit(conn: Connection) -> None:
+    if tx_state(conn).get("before_commit"):
+        raise StoreError(
+            "a transaction tried to commit with staged work (audit entries) not yet written",
+            hint="open write transactions with Store.transaction or Store.run_in_transaction",
+        )
 
 
 def lock_rows(conn: Connection, table: Table, *where: Any) -> list[Row[Any]]:
@@ -188,7 +239,10 @@ def database_url(url: str | None, env: dict[str, str]) -> URL:
 def create_store_engine(url: URL) -> Engine:
     """An engine configured as this module's docstring describes."""
     if url.drivername.startswith("postgresql"):
-        return create_engine(url, isolation_level="READ COMMITTED", pool_pre_ping=True)
+        engine = create_engine(url, isolation_level="READ COMMITTED", pool_pre_ping=True)
+        event.listen(engine, "begin", _reset_tx_state)
+        event.listen(engine, "commit", _refuse_unflushed_commit)
+        return engine
     database = url.database or ""
     memory = database in ("", ":memory:")
     if not memory:
@@ -200,6 +254,7 @@ def create_store_engine(url: URL) -> Engine:
     )
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
+    event.listen(engine, "commit", _refuse_unflushed_commit)
     return engine
 
 
@@ -218,5 +273,6 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(conn: Connection) -> None:
+    _reset_tx_state(conn)
     read_only = conn.get_execution_options().get("interlock_read_only", False)
     conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

@@ -11,6 +11,9 @@ them explicitly; keep the two in step. Design choices that carry the floor:
 * ``grants`` is unique on ``request_id`` (a quorum issues at most one grant) and is
   consumed by a conditional ``UPDATE ... WHERE used_at IS NULL``.
 
+``requests``, ``votes`` and ``grants`` carry a ``seal`` (``interlock.approvals.seal``,
+migration ``0004_seals``) so that a row edited directly in the database is refused.
+
 Timestamps are timezone-aware UTC; lists (groups) are JSON text so the schema stays
 portable between the dialects.
 """
@@ -79,6 +82,7 @@ requests = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("status_reason", Text, nullable=True),
+    Column("seal", String(80), nullable=True),
     Index("ix_requests_status", "status"),
     Index("ix_requests_digest", "digest"),
 )
@@ -96,6 +100,7 @@ votes = Table(
     Column("approve", Boolean, nullable=False),
     Column("comment", Text, nullable=True),
     Column("cast_at", DateTime(timezone=True), nullable=False),
+    Column("seal", String(80), nullable=True),
     UniqueConstraint("request_id", "voter", name="uq_votes_request_voter"),
 )
 
@@ -109,4 +114,5 @@ grants = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("used_at", DateTime(timezone=True), nullable=True),
     Column("used_by", String(200), nullable=True),
+    Column("seal", String(80), nullable=True),
 )

@@ -21,7 +21,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
-from interlock.audit.log import append
+from interlock.audit.log import stage
 from interlock.errors import ForbiddenError, InputError
 from interlock.identity.clock import aware
 from interlock.models import (
@@ -122,7 +122,7 @@ def freeze(conn: Connection, session_id: str, *, by: str, reason: str, now: date
         )
     )
     history.set_frozen(conn, session_id, frozen=(now, by, reason), human=by)
-    append(conn, "session-frozen", by, {"session": session_id, "reason": reason})
+    stage(conn, "session-frozen", by, {"session": session_id, "reason": reason})
     made = current(conn, session_id)
     assert made is not None, "inserted just above in this transaction"
     return made
@@ -148,7 +148,7 @@ def trip(
         "request": request_id,
         "reason": reason,
     }
-    append(conn, "watch-alert", BREAKER, body)
+    stage(conn, "watch-alert", BREAKER, body)
     return made
 
 
@@ -170,7 +170,7 @@ def unfreeze(
     )
     history.set_frozen(conn, session_id, frozen=None, human=by.name)
     body = {"session": session_id, "reason": reason, "frozen_by": existing.frozen_by}
-    append(conn, "session-unfrozen", by.name, body)
+    stage(conn, "session-unfrozen", by.name, body)
     return Freeze(
         existing.id,
         session_id,

@@ -34,7 +34,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from interlock.approvals.submission import summary_of
-from interlock.audit.log import append
+from interlock.audit.log import stage
 from interlock.config import FLOOR_APPROVALS, Config
 from interlock.errors import InterlockError
 from interlock.identity.access import Authenticated
@@ -302,4 +302,4 @@ def _audit(turn: _Turn, findings: list[Finding], reasons: tuple[Reason, ...]) ->
             {"rule": r.rule_id, "message": r.message, "verdict": r.verdict.value} for r in reasons
         ],
     }
-    append(turn.conn, "watch-flagged", turn.who.actor, body)
+    stage(turn.conn, "watch-flagged", turn.who.actor, body)
