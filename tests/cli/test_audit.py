@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from interlock.approvals.seal import seal_key_path
 from interlock.audit.log import Event, append_many
 from interlock.audit.merkle import leaf_hash, verify_consistency, verify_inclusion
 from interlock.cli import main
@@ -61,6 +62,8 @@ def test_audit_verbs_end_to_end(
         "root_hash": verified["root_hash"],
         "checkpoints": 1,
         "unsigned_tail": 0,
+        "rows_checked": 0,  # no requests: the appended entries are plain events
+        "seals_checked": seal_key_path().exists(),
     }
     proof = _json(capsys, ["audit", "prove", "4", "--json"])
     path = [base64.b64decode(h) for h in proof["inclusion_path"]]  # type: ignore[attr-defined]

@@ -15,13 +15,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from interlock.approvals.requests import RequestRecord, Status
 from interlock.approvals.seal import default_sealer
 from interlock.audit.log import stage
+from interlock.errors import TamperError
 from interlock.identity.clock import aware
 from interlock.store.records import grants
+from interlock.store.schema import HEAD_ID, audit_entries, audit_head
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,17 @@ class GrantUse:
 #: Built once (building a statement costs more than running it).
 _INSERT = grants.insert()
 _LOCK = select(grants).where(grants.c.request_id == bindparam("request_id")).with_for_update()
+_LOG_SIZE = select(audit_head.c.size).where(audit_head.c.id == HEAD_ID)
+#: An earlier use of a grant in the log, from where it was issued (entries are bytes:
+#: SQLite matches them with ``instr``, PostgreSQL with ``LIKE`` on ``bytea``).
+_USED_SQLITE = select(audit_entries.c.idx).where(
+    audit_entries.c.idx >= bindparam("since"),
+    func.instr(audit_entries.c.entry, bindparam("grant")) > 0,
+    func.instr(audit_entries.c.entry, bindparam("kind")) > 0,
+)
+_USED_LIKE = select(audit_entries.c.idx).where(
+    audit_entries.c.idx >= bindparam("since"), audit_entries.c.entry.like(bindparam("pattern"))
+)
 _CONSUME = (
     update(grants)
     .where(
@@ -59,6 +72,7 @@ def issue(conn: Connection, record: RequestRecord, *, now: datetime, actor: str 
         "expires_at": record.expires_at,
         "used_at": None,
         "used_by": None,
+        "issued_size": conn.execute(_LOG_SIZE).scalar_one(),
     }
     row["seal"] = default_sealer().seal("grants", row)
     conn.execute(_INSERT, row)
@@ -79,6 +93,8 @@ def consume(
         return GrantUse(False, f"request {record.id} has no grant")
     sealer = default_sealer()
     sealer.check("grants", row._mapping, what=f"the grant of {record.id}")
+    if row.used_at is None:
+        _never_used_before(conn, row.id, row.issued_size, record.id)
     seal = sealer.seal("grants", {**row._mapping, "used_at": now, "used_by": by})
     result = conn.execute(
         _CONSUME,
@@ -87,6 +103,25 @@ def consume(
     if result.rowcount == 1:
         return GrantUse(True, "granted: this digest may run once", row.id)
     return GrantUse(False, _why_not(conn, record, wanted, now))
+
+
+def _never_used_before(conn: Connection, grant_id: str, since: int | None, request_id: str) -> None:
+    """Refuse a grant whose use the log already holds (a row reset to an older seal)."""
+    grant = f'"grant":"{grant_id}"'.encode()
+    kind = b'"kind":"grant-used"'
+    if conn.dialect.name == "sqlite":
+        found = conn.execute(_USED_SQLITE, {"since": since or 0, "grant": grant, "kind": kind})
+    else:
+        found = conn.execute(
+            _USED_LIKE, {"since": since or 0, "pattern": b"%" + grant + b"%" + kind + b"%"}
+        )
+    index = found.scalar()
+    if index is not None:
+        raise TamperError(
+            f"the grant of {request_id} was used already (audit entry {index}), yet its row"
+            " says unused: it was reset outside interlock",
+            hint="run 'interlock audit verify' and restore the store from a backup",
+        )
 
 
 def _why_not(conn: Connection, record: RequestRecord, digest: str, now: datetime) -> str:

@@ -12,8 +12,9 @@ The key lives outside the database: ``INTERLOCK_SEAL_KEY`` names its file, else
 ``.interlock/seal.key`` (created on first use, mode 0600). Every gateway process on
 one store must use the same file; the key id in each seal lets a mismatch be reported
 as exactly that instead of as tampering. What a seal cannot see is a row restored to
-an earlier sealed state; ``interlock audit verify`` cross-checks the tables against
-the log for that.
+an earlier sealed state: for the one that matters most, a used grant made unused
+again, a grant use also looks for an earlier ``grant-used`` entry in the log
+(``grants.py``); ``interlock audit verify`` cross-checks every table against the log.
 """
 
 from __future__ import annotations
@@ -70,7 +71,16 @@ SEALED: Mapping[str, tuple[str, ...]] = {
         "comment",
         "cast_at",
     ),
-    "grants": ("id", "request_id", "digest", "issued_at", "expires_at", "used_at", "used_by"),
+    "grants": (
+        "id",
+        "request_id",
+        "digest",
+        "issued_at",
+        "expires_at",
+        "used_at",
+        "used_by",
+        "issued_size",
+    ),
 }
 
 SEAL_FILE = "seal.key"

@@ -13,6 +13,7 @@ waits for the quorum; ``ask`` waits for the operator (the requester's own human)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import time
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
+from typing import TypeVar
 
 from sqlalchemy import Connection, select
 
@@ -36,12 +38,20 @@ from interlock.approvals.submission import (
 from interlock.approvals.votes import Cast, VoteOutcome
 from interlock.audit.log import stage
 from interlock.config import Config
-from interlock.errors import ForbiddenError, GrantRefusedError, InterlockError, VoteRefusedError
+from interlock.errors import (
+    ForbiddenError,
+    GrantRefusedError,
+    InterlockError,
+    TamperError,
+    VoteRefusedError,
+)
 from interlock.identity.access import Authenticated, authenticate, recheck
 from interlock.identity.clock import Clock, aware, utcnow
 from interlock.models import Action, Assessment, Decision
 from interlock.store import Store
 from interlock.store.records import grants as grants_table
+
+T = TypeVar("T")
 
 #: How long a request (and so its grant) stays valid when the caller names no expiry.
 DEFAULT_TTL = timedelta(hours=4)
@@ -222,7 +232,7 @@ class ApprovalService:
                 stage(conn, "vote-refused", who.actor, {**body, "reason": refusal.message})
                 return refusal
 
-        outcome = self.store.run_in_transaction(work)
+        outcome = self._decisive(request_id, work)
         if isinstance(outcome, InterlockError):
             raise outcome
         return outcome
@@ -243,7 +253,7 @@ class ApprovalService:
             stage(conn, kind, who.actor, {**body, "grant": used.grant_id, "reason": used.reason})
             return used
 
-        used = self.store.run_in_transaction(work)
+        used = self._decisive(request_id, work)
         if not used.ok:
             raise GrantRefusedError(used.reason)
         return used
@@ -263,7 +273,24 @@ class ApprovalService:
             reason = note or ("execution succeeded" if ok else "execution failed")
             return requests.transition(conn, record, to, now=now, actor=who.actor, reason=reason)
 
-        return self.store.run_in_transaction(work)
+        return self._decisive(request_id, work)
+
+    def _decisive(self, request_id: str, work: Callable[[Connection], T]) -> T:
+        """Run a transition; a row that fails its seal is refused and the refusal audited.
+
+        The alert is its own transaction (the refused one rolls back), so the log keeps
+        a ``tamper-detected`` entry naming the request and the row even though nothing
+        else was written.
+        """
+        try:
+            return self.store.run_in_transaction(work)
+        except TamperError as tampered:
+            body = {"request": request_id, "problem": tampered.message}
+            with contextlib.suppress(InterlockError):
+                self.store.run_in_transaction(
+                    lambda conn: stage(conn, "tamper-detected", None, body)
+                )
+            raise
 
     def cancel(self, request_id: str, token: str) -> RequestRecord:
         """Withdraw a pending request: its requester (or their agent) may."""

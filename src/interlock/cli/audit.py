@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from interlock.errors import AuditError, InputError
+from interlock.errors import AuditError, AuditVerificationError, InputError
 
 #: Logs smaller than this verify too fast to need a progress bar.
 PROGRESS_MIN_ENTRIES = 100_000
@@ -76,12 +76,23 @@ def _trusted_keys(args: argparse.Namespace) -> list[str]:
 def _verify(args: argparse.Namespace) -> int:
     if args.from_export:
         return _verify_export(args)
+    from interlock.approvals.integrity import check_tables
     from interlock.audit.verify import verify_log
     from interlock.store import open_store
 
     keys = _trusted_keys(args)
     with open_store(args.database) as store, store.read_transaction() as conn:
         report = verify_log(conn, keys, _progress())
+        _clear_progress()
+        tables = check_tables(conn)
+    if tables.problems:
+        for problem in tables.problems:
+            print(f"TAMPERED: {problem}", file=sys.stderr)
+        raise AuditVerificationError(
+            f"the log verifies, but {len(tables.problems)} stored row(s) disagree with their"
+            f" seals or with the log; first: {tables.problems[0]}",
+            hint="an edit was made directly in the database: restore it from a backup",
+        )
     _clear_progress()
     root = base64.b64encode(report.root).decode()
     if args.json:
@@ -91,11 +102,20 @@ def _verify(args: argparse.Namespace) -> int:
             "root_hash": root,
             "checkpoints": len(report.checkpoints),
             "unsigned_tail": report.unsigned_tail,
+            "rows_checked": tables.requests + tables.ballots + tables.grants,
+            "seals_checked": tables.sealed,
         }
         print(json.dumps(result))
         return 0
     print(f"OK: {report.size} entries, root {root}")
     print(f"    {len(report.checkpoints)} signed checkpoints verified")
+    sealed = "their seals and " if tables.sealed else ""
+    print(
+        f"    {tables.requests} requests, {tables.ballots} ballots, {tables.grants} grants"
+        f" agree with {sealed}the log"
+    )
+    if not tables.sealed:
+        print("    warning: no seal key here (INTERLOCK_SEAL_KEY): row seals not checked")
     if report.unsigned_tail:
         print(f"    {report.unsigned_tail} entries after the last checkpoint (not yet signed)")
     if not report.checkpoints and report.size:

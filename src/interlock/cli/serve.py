@@ -5,13 +5,16 @@ URL]`` serves until interrupted, on the embedded SQLite store by default
 (``.interlock/interlock.db``) or PostgreSQL by URL. ``--issue-token NAME`` (repeatable)
 issues a token for a person or agent the configuration names and prints it once with
 the URL, which is how ``make run`` hands out its demo tokens. The server speaks plain
-HTTP: keep it on loopback or put a TLS proxy in front of it.
+HTTP: keep it on loopback or put a TLS proxy in front of it. ``INTERLOCK_SESSION_SECRET``
+signs the approver pages' session cookies; give every process behind one address the
+same value (unset: a random secret per process, so a login holds on that process only).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 from typing import Any
 
 from interlock.errors import InputError
@@ -68,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         public_url=args.public_url,
         max_body_bytes=args.max_body,
+        session_secret=os.environ.get("INTERLOCK_SESSION_SECRET", ""),
     )
     app = create_app(settings)
     lines = [f"interlock gateway on {settings.base_url}  (Ctrl-C stops it)"]

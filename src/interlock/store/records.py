@@ -21,6 +21,7 @@ portable between the dialects.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -114,5 +115,6 @@ grants = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("used_at", DateTime(timezone=True), nullable=True),
     Column("used_by", String(200), nullable=True),
+    Column("issued_size", BigInteger, nullable=True),
     Column("seal", String(80), nullable=True),
 )

@@ -1,4 +1,8 @@
-"""Add the ``seal`` column to requests, votes and grants (see ``interlock.approvals.seal``).
+"""Seal requests, votes and grants; remember where in the log each grant was issued.
+
+``seal`` (requests, votes, grants) is ``interlock.approvals.seal``'s HMAC of the row;
+``grants.issued_size`` is the audit log's size when the grant was issued, where a
+grant use starts looking for an earlier ``grant-used`` entry of the same grant.
 
 Revision ID: 0004_seals
 Revises: 0003_watch
@@ -26,10 +30,14 @@ def upgrade() -> None:
     for table in _TABLES:
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column("seal", sa.String(80), nullable=True))
+    with op.batch_alter_table("grants") as batch:
+        batch.add_column(sa.Column("issued_size", sa.BigInteger, nullable=True))
 
 
 def downgrade() -> None:
     """Drop the seals."""
+    with op.batch_alter_table("grants") as batch:
+        batch.drop_column("issued_size")
     for table in _TABLES:
         with op.batch_alter_table(table) as batch:
             batch.drop_column("seal")
