@@ -14,6 +14,7 @@ waits for the quorum; ``ask`` waits for the operator (the requester's own human)
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import secrets
 import time
@@ -53,6 +54,10 @@ from interlock.store.records import grants as grants_table
 
 T = TypeVar("T")
 
+#: How long a submitter's authentication is reused for deciding (see ``_authenticated``).
+AUTH_CACHE_SECONDS = 2.0
+AUTH_CACHE_SIZE = 4096
+
 #: How long a request (and so its grant) stays valid when the caller names no expiry.
 DEFAULT_TTL = timedelta(hours=4)
 
@@ -83,6 +88,7 @@ class ApprovalService:
         self.store = store
         self.config = config
         self.clock = clock
+        self._auth_cache: dict[bytes, tuple[Authenticated, float]] = {}
 
     def submit(
         self,
@@ -150,9 +156,24 @@ class ApprovalService:
         )
 
     def _authenticated(self, token: str) -> Authenticated:
-        """Who ``token`` is, read without the write lock (re-checked when writing)."""
+        """Who ``token`` is, to decide with, before any write lock is taken.
+
+        Remembered for :data:`AUTH_CACHE_SECONDS` per token (by its hash): an agent
+        submits in bursts, and the write transaction that records the request checks
+        the token again anyway, so a revoked token still cannot record anything; what
+        the cache may lag by is a change of the principal's groups.
+        """
+        key = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+        now = time.monotonic()
+        cached = self._auth_cache.get(key)
+        if cached is not None and cached[1] > now:
+            return cached[0]
         with self.store.read_transaction() as conn:
-            return authenticate(conn, self.config, token, now=self.clock())
+            who = authenticate(conn, self.config, token, now=self.clock())
+        if len(self._auth_cache) >= AUTH_CACHE_SIZE:
+            self._auth_cache.clear()
+        self._auth_cache[key] = (who, now + AUTH_CACHE_SECONDS)
+        return who
 
     def _record_for(
         self,

@@ -7,8 +7,6 @@ the background parts (event bus, webhook thread) and closes them on shutdown.
 
 from __future__ import annotations
 
-import threading
-from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from fastapi import Request
@@ -48,21 +46,10 @@ class Gateway:
             self.store.close()
             raise
         self.metrics = Metrics(self.pending_count, self.notifier.stats)
-        # SQLite has one writer and every store transaction takes its lock up front;
-        # threads that collide poll its busy handler with growing sleeps (a long tail
-        # of latency). Queueing this process's transactions on a lock instead keeps
-        # them first come, first served. PostgreSQL locks rows and needs none of this.
-        self._serial: AbstractContextManager[object] = (
-            threading.RLock() if self.store.dialect == "sqlite" else nullcontext()
-        )
-
-    def serial(self) -> AbstractContextManager[object]:
-        """Hold while using the store (a no-op on PostgreSQL)."""
-        return self._serial
 
     def authenticate_token(self, token: str) -> Authenticated:
         """The principal behind ``token``; unknown, expired or revoked raises (401)."""
-        with self._serial, self.store.transaction() as conn:
+        with self.store.read_transaction() as conn:
             return authenticate(conn, self.config, token, now=utcnow())
 
     def pending_count(self) -> int:
@@ -73,7 +60,7 @@ class Gateway:
             .where(requests_table.c.status == Status.PENDING.value)
             .where(requests_table.c.expires_at > utcnow())
         )
-        with self._serial, self.store.transaction() as conn:
+        with self.store.read_transaction() as conn:
             return int(conn.execute(query).scalar_one())
 
     def changed(self, record: RequestRecord) -> None:
@@ -125,8 +112,7 @@ class Gateway:
 
     def show(self, request_id: str) -> RequestView:
         """A request with its ballots and grant."""
-        with self._serial:
-            return self.approvals.show(request_id)
+        return self.approvals.show(request_id)
 
     def close(self) -> None:
         """Stop the background parts, then close the store."""

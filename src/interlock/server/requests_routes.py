@@ -58,8 +58,7 @@ FINAL = frozenset({Status.DENIED, Status.EXPIRED, Status.CANCELLED, Status.EXECU
 )
 def submit(body: SubmitIn, token: Token, gw: Gw) -> dict[str, Any]:
     """Classify, decide and record the action; the answer carries the decision."""
-    with gw.serial():
-        done = decide_and_record(gw, token, body.action(), body)
+    done = decide_and_record(gw, token, body.action(), body)
     gw.metrics.decisions.labels(done.decision.verdict.value).inc()
     gw.submitted(done.record)
     return request_json(done.record, gw.settings)
@@ -89,8 +88,7 @@ def list_requests(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     """The newest requests (expiring what is due first)."""
-    with gw.serial():
-        records = gw.approvals.list(status=status, limit=limit)
+    records = gw.approvals.list(status=status, limit=limit)
     return {"requests": [request_json(r, gw.settings) for r in records]}
 
 
@@ -187,12 +185,11 @@ def _sse(obj: dict[str, Any]) -> str:
 )
 def vote(request_id: RequestId, body: VoteIn, token: Token, gw: Gw) -> dict[str, Any]:
     """Cast a ballot; agents, the requester and second votes are refused and audited."""
-    with gw.serial():
-        if body.vote == "approve":
-            outcome = gw.approvals.approve(request_id, token, comment=body.comment, channel="api")
-        else:
-            comment = body.comment or ""
-            outcome = gw.approvals.deny(request_id, token, comment=comment, channel="api")
+    if body.vote == "approve":
+        outcome = gw.approvals.approve(request_id, token, comment=body.comment, channel="api")
+    else:
+        comment = body.comment or ""
+        outcome = gw.approvals.deny(request_id, token, comment=comment, channel="api")
     gw.voted(gw.show(request_id).record)
     return {"status": outcome.status, "approvals": outcome.approvals, "required": outcome.required}
 
@@ -206,8 +203,7 @@ def vote(request_id: RequestId, body: VoteIn, token: Token, gw: Gw) -> dict[str,
 def grant(request_id: RequestId, body: GrantIn, token: Token, gw: Gw) -> dict[str, Any]:
     """``ok`` once for the approved digest, by its requester; refusals say why."""
     try:
-        with gw.serial():
-            used = gw.approvals.use_grant(request_id, token, body.digest)
+        used = gw.approvals.use_grant(request_id, token, body.digest)
     except GrantRefusedError as refused:
         return {"ok": False, "reason": refused.message, "grant": None}
     gw.bus.publish(request_id, Status.APPROVED.value)
@@ -222,7 +218,6 @@ def grant(request_id: RequestId, body: GrantIn, token: Token, gw: Gw) -> dict[st
 )
 def finish(request_id: RequestId, body: FinishIn, token: Token, gw: Gw) -> dict[str, Any]:
     """``executed`` or ``failed``, with the exit status and output digest."""
-    with gw.serial():
-        record = gw.approvals.finish(request_id, token, ok=body.ok, note=body.note())
+    record = gw.approvals.finish(request_id, token, ok=body.ok, note=body.note())
     gw.changed(record)
     return request_json(record, gw.settings)

@@ -120,8 +120,7 @@ def _watch(gw: Gateway) -> SessionWatch:
 )
 def list_sessions(gw: Gw, token: Token, limit: Limit = 50) -> dict[str, Any]:
     """Each session with its action and attempt counts and whether it is frozen."""
-    with gw.serial():
-        rows = _watch(gw).list(token, limit=limit)
+    rows = _watch(gw).list(token, limit=limit)
     return {"sessions": [row_json(r) for r in rows]}
 
 
@@ -133,8 +132,7 @@ def list_sessions(gw: Gw, token: Token, limit: Limit = 50) -> dict[str, Any]:
 )
 def show_session(session_id: SessionId, gw: Gw, token: Token, limit: Limit = 50) -> dict[str, Any]:
     """The session's history summary and freeze state; unknown sessions are 404."""
-    with gw.serial():
-        view = _watch(gw).show(token, session_id, limit=limit)
+    view = _watch(gw).show(token, session_id, limit=limit)
     if not view.entries and not view.freezes:
         raise NotFoundError(f"no session {session_id!r} is watched", hint="GET /api/v1/sessions")
     return view_json(view)
@@ -149,8 +147,7 @@ def show_session(session_id: SessionId, gw: Gw, token: Token, limit: Limit = 50)
 def freeze(session_id: SessionId, body: ReasonIn, gw: Gw, token: Token) -> dict[str, Any]:
     """Freeze by hand (the freeze already holding it when it is frozen)."""
     reason = body.text()
-    with gw.serial():
-        made = _watch(gw).freeze(token, session_id, reason=reason)
+    made = _watch(gw).freeze(token, session_id, reason=reason)
     return freeze_json(made)
 
 
@@ -163,8 +160,7 @@ def freeze(session_id: SessionId, body: ReasonIn, gw: Gw, token: Token) -> dict[
 def unfreeze(session_id: SessionId, body: ReasonIn, gw: Gw, token: Token) -> dict[str, Any]:
     """Unfreeze; a session that is not frozen is 400."""
     reason = body.text()
-    with gw.serial():
-        lifted = _watch(gw).unfreeze(token, session_id, reason=reason)
+    lifted = _watch(gw).unfreeze(token, session_id, reason=reason)
     return freeze_json(lifted)
 
 

@@ -8,10 +8,14 @@ How each dialect serialises writers:
 
 * **SQLite**: every transaction starts with ``BEGIN IMMEDIATE``, which takes the
   database's write lock up front, so read-then-write sequences can neither interleave
-  nor fail half-way with ``SQLITE_BUSY`` on lock upgrade. The file runs in WAL mode
-  (readers never block the writer), with ``busy_timeout`` so a waiting writer queues
-  instead of failing, and ``synchronous=FULL``: WAL with ``NORMAL`` keeps the file
-  consistent but may lose the last commits on power loss, and losing a commit here
+  nor fail half-way with ``SQLITE_BUSY`` on lock upgrade. Threads of one process queue
+  on a lock of the ``Store`` before that (first come, first served): colliding on the
+  database lock itself would poll SQLite's busy handler with growing sleeps, a long
+  tail of latency. Only write transactions queue; reads run beside them. The file
+  runs in WAL mode (readers never block the writer), with ``busy_timeout`` so a
+  writer of another process queues instead of failing, and ``synchronous=FULL``: WAL
+  with ``NORMAL`` keeps the file consistent but may lose the last commits on power
+  loss, and losing a commit here
   could resurrect a consumed single-use grant or drop an audit entry whose effect
   already happened. Group commit (``append_many``) pays for the extra fsync.
 * **PostgreSQL** (``psycopg`` 3): READ COMMITTED transactions in which transitions
@@ -34,9 +38,10 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -70,12 +75,15 @@ class Store:
         if name not in ("sqlite", "postgresql"):
             raise StoreError(f"unsupported database dialect {name!r}")
         self.dialect: Dialect = "sqlite" if name == "sqlite" else "postgresql"
+        self._writer: AbstractContextManager[object] = (
+            threading.RLock() if self.dialect == "sqlite" else nullcontext()
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """One transaction: commits when the block ends, rolls back on any exception."""
         try:
-            with self.engine.begin() as conn:
+            with self._writer, self.engine.begin() as conn:
                 yield conn
                 run_before_commit(conn)
         except (SQLAlchemyError, sqlite3.Error) as exc:
@@ -121,7 +129,7 @@ class Store:
         attempt = 0
         while True:
             try:
-                with self.engine.begin() as conn:
+                with self._writer, self.engine.begin() as conn:
                     result = fn(conn)
                     run_before_commit(conn)
                     return result
