@@ -107,6 +107,22 @@ def test_agent_tokens_never_vote_even_to_deny(world: ApiWorld) -> None:
     assert shown["status"] == "pending"
 
 
+def test_a_request_approved_directly_in_the_database_is_refused(world: ApiWorld) -> None:
+    from sqlalchemy import update
+
+    from interlock.store.records import requests
+
+    rid = world.submit_incident()["id"]
+    with world.gateway.store.transaction() as conn:
+        conn.execute(update(requests).where(requests.c.id == rid).values(status="approved"))
+    answer = world.vote("bob", rid)
+    assert answer.status_code == 409
+    assert answer.json()["error"]["type"] == "TamperError"
+    assert f"request {rid} was changed outside interlock" in answer.json()["error"]["message"]
+    shown = world.client.get(f"/api/v1/requests/{rid}", headers=world.auth("bob"))
+    assert shown.status_code == 409  # not shown as approved either
+
+
 def test_a_denial_needs_a_comment_and_then_closes_the_request(world: ApiWorld) -> None:
     rid = world.submit_incident()["id"]
     assert world.vote("bob", rid, "deny").status_code == 400
