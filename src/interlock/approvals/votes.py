@@ -10,7 +10,7 @@ entry of each ballot names the human, their kind, the token and the channel used
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, select
@@ -35,6 +35,8 @@ class VoteOutcome:
     approvals: int
     required: int
     approvers: tuple[str, ...]
+    #: The request as this ballot left it (for notifications, without re-reading it).
+    record: RequestRecord | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +74,12 @@ def cast(conn: Connection, record: RequestRecord, ballot: Cast, *, now: datetime
     result = tally([*before, mine], need)
     record = _settle(conn, record, result, now=now, actor=ballot.voter.name)
     return VoteOutcome(
-        record.id, record.status.value, len(result.approvals), need.required, result.approvals
+        record.id,
+        record.status.value,
+        len(result.approvals),
+        need.required,
+        result.approvals,
+        record,
     )
 
 

@@ -16,11 +16,11 @@ from sqlalchemy import text
 
 from interlock import __version__
 from interlock.server import audit_routes, requests_routes
-from interlock.server.gateway import Gateway, gateway_of
+from interlock.server.gateway import Gateway, current_gateway
 from interlock.server.metrics import CONTENT_TYPE
 from interlock.server.responses import HealthOut, documented
 
-Gw = Annotated[Gateway, Depends(gateway_of)]
+Gw = Annotated[Gateway, Depends(current_gateway)]
 
 #: Error statuses every route may answer, for the OpenAPI document.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

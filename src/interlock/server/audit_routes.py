@@ -16,12 +16,12 @@ from fastapi.responses import PlainTextResponse
 from interlock.errors import NotFoundError
 from interlock.identity.access import Authenticated
 from interlock.server.auth import caller
-from interlock.server.gateway import Gateway, gateway_of
+from interlock.server.gateway import Gateway, current_gateway
 from interlock.server.responses import ProofOut, documented
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
-Gw = Annotated[Gateway, Depends(gateway_of)]
+Gw = Annotated[Gateway, Depends(current_gateway)]
 Caller = Annotated[Authenticated, Depends(caller)]
 
 #: Largest index or tree size a caller may name (the column is 64-bit).

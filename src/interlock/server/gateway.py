@@ -132,6 +132,12 @@ def _session_frozen(record: RequestRecord) -> bool:
 
 
 def gateway_of(request: Request) -> Gateway:
-    """The app's gateway (a FastAPI dependency)."""
+    """The app's gateway."""
     gateway: Gateway = request.app.state.gateway
     return gateway
+
+
+async def current_gateway(request: Request) -> Gateway:
+    """The app's gateway as a FastAPI dependency (``async``: a plain ``def`` dependency
+    would cost a hop through the threadpool on every request)."""
+    return gateway_of(request)

@@ -10,8 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+from fastapi import Response
+
 from interlock.approvals import RequestRecord, RequestView
 from interlock.server.settings import Settings
+
+
+def fast_json(data: dict[str, Any]) -> Response:
+    """``data`` (already plain JSON types) as a response, rendered by orjson.
+
+    Returning a dict makes FastAPI walk it with ``jsonable_encoder`` first, which
+    costs more than the whole of some routes; these dicts need no conversion.
+    """
+    return Response(orjson.dumps(data), media_type="application/json")
 
 
 def request_json(

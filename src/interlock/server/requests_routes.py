@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
@@ -24,8 +24,8 @@ from interlock.errors import GrantRefusedError
 from interlock.identity.access import Authenticated
 from interlock.models import Action
 from interlock.server.auth import authenticate_token, bearer_token, caller
-from interlock.server.gateway import Gateway, gateway_of
-from interlock.server.payloads import request_json, view_json
+from interlock.server.gateway import Gateway, current_gateway
+from interlock.server.payloads import fast_json, request_json, view_json
 from interlock.server.responses import (
     GrantUseOut,
     RequestListOut,
@@ -40,7 +40,7 @@ router = APIRouter(prefix="/api/v1/requests", tags=["requests"])
 
 Token = Annotated[str, Depends(bearer_token)]
 Caller = Annotated[Authenticated, Depends(caller)]
-Gw = Annotated[Gateway, Depends(gateway_of)]
+Gw = Annotated[Gateway, Depends(current_gateway)]
 RequestId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
 
 #: Seconds between comment lines that keep an idle event stream open through proxies.
@@ -56,12 +56,12 @@ FINAL = frozenset({Status.DENIED, Status.EXPIRED, Status.CANCELLED, Status.EXECU
     response_model=None,
     responses=documented(RequestOut),
 )
-def submit(body: SubmitIn, token: Token, gw: Gw) -> dict[str, Any]:
+def submit(body: SubmitIn, token: Token, gw: Gw) -> Response:
     """Classify, decide and record the action; the answer carries the decision."""
     done = decide_and_record(gw, token, body.action(), body)
     gw.metrics.decisions.labels(done.decision.verdict.value).inc()
     gw.submitted(done.record)
-    return request_json(done.record, gw.settings)
+    return fast_json(request_json(done.record, gw.settings))
 
 
 def decide_and_record(gw: Gateway, token: str, action: Action, body: SubmitIn) -> Submitted:
@@ -98,9 +98,9 @@ def list_requests(
     response_model=None,
     responses=documented(RequestViewOut),
 )
-def show(request_id: RequestId, gw: Gw, _: Caller) -> dict[str, Any]:
+def show(request_id: RequestId, gw: Gw, _: Caller) -> Response:
     """Everything about one request."""
-    return view_json(gw.show(request_id), gw.settings)
+    return fast_json(view_json(gw.show(request_id), gw.settings))
 
 
 @router.get(
@@ -183,15 +183,17 @@ def _sse(obj: dict[str, Any]) -> str:
     response_model=None,
     responses=documented(VoteOut),
 )
-def vote(request_id: RequestId, body: VoteIn, token: Token, gw: Gw) -> dict[str, Any]:
+def vote(request_id: RequestId, body: VoteIn, token: Token, gw: Gw) -> Response:
     """Cast a ballot; agents, the requester and second votes are refused and audited."""
     if body.vote == "approve":
         outcome = gw.approvals.approve(request_id, token, comment=body.comment, channel="api")
     else:
         comment = body.comment or ""
         outcome = gw.approvals.deny(request_id, token, comment=comment, channel="api")
-    gw.voted(gw.show(request_id).record)
-    return {"status": outcome.status, "approvals": outcome.approvals, "required": outcome.required}
+    gw.voted(outcome.record if outcome.record is not None else gw.show(request_id).record)
+    return fast_json(
+        {"status": outcome.status, "approvals": outcome.approvals, "required": outcome.required}
+    )
 
 
 @router.post(

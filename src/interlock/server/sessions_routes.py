@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from interlock.errors import InputError, NotFoundError
 from interlock.server.auth import bearer_token
-from interlock.server.gateway import Gateway, gateway_of
+from interlock.server.gateway import Gateway, current_gateway
 from interlock.server.responses import documented
 from interlock.server.schemas import Prose
 from interlock.watch.breaker import Freeze
@@ -29,7 +29,7 @@ from interlock.watch.sessions import SessionRow, SessionView, SessionWatch
 router = APIRouter(prefix="/api/v1/sessions", tags=["sessions"])
 
 Token = Annotated[str, Depends(bearer_token)]
-Gw = Annotated[Gateway, Depends(gateway_of)]
+Gw = Annotated[Gateway, Depends(current_gateway)]
 #: A session id as the watch stores it: at most 200 characters, no control characters.
 SessionId = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
 Limit = Annotated[int, Query(ge=1, le=500, description="at most this many rows")]
