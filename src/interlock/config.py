@@ -23,7 +23,6 @@ import dataclasses
 import fnmatch
 import types
 import typing
-import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
@@ -589,6 +588,8 @@ def _build_moment(tp: Any, text: str, where: str) -> datetime | time:
 
 def valid_timezone(name: str) -> bool:
     """Whether ``name`` is an IANA time zone this machine knows."""
+    import zoneinfo  # here: only configurations with windows or freezes need it
+
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

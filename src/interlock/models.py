@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from interlock.frozen import quick_init
+
 
 class Category(StrEnum):
     """What a finding does to its target; the floor keys on these."""
@@ -121,6 +123,7 @@ class ActionKind(StrEnum):
     FILE_WRITE = "file-write"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Target:
     """Where an action runs: the context that decides its environment."""
@@ -138,6 +141,7 @@ class Target:
 NO_TARGET = Target()
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Action:
     """What an agent asks to do, with the human's task and the agent's reason."""
@@ -150,6 +154,7 @@ class Action:
     session_id: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One thing an action would do, with the exact evidence and why it matters.
@@ -169,6 +174,7 @@ class Finding:
     stateful: bool = False
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class BlastRadius:
     """How much an action touches: counts per action and what cannot be rebuilt."""
@@ -185,6 +191,7 @@ class BlastRadius:
 NO_BLAST_RADIUS = BlastRadius()
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Assessment:
     """Everything classification concluded about one action, computed without I/O."""
@@ -208,6 +215,7 @@ class ReasonSource(StrEnum):
     CLASSIFY = "classify"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Reason:
     """One cause of a decision, explained in a sentence."""
@@ -218,6 +226,7 @@ class Reason:
     verdict: Verdict
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Decision:
     """The gate's answer, with every reason that produced it.

@@ -117,11 +117,25 @@ def _reader_for(data: bytes) -> tuple[str, Reader]:
     head = data[:4096].lstrip(b" \t\r\n")
     if not head:
         raise PlanFormatError("the plan is empty")
-    if head[:1] == b"{":
-        return _json_object_reader(data)
-    if head[:1] == b"[":
-        return _json_array_reader(data)
+    if head[:1] in (b"{", b"["):
+        _require_utf8(data)
+        return _json_object_reader(data) if head[:1] == b"{" else _json_array_reader(data)
     return _text_reader(data, head)
+
+
+def _require_utf8(data: bytes) -> None:
+    """Refuse JSON that is not UTF-8 (RFC 8259 section 8.1) before any reader runs.
+
+    The format sniff skips values without validating them, so a stray byte inside a
+    string would otherwise surface later as a ``UnicodeDecodeError`` in a reader (or
+    escape ``detect`` altogether). ASCII, the common case, is checked without a copy.
+    """
+    if data.isascii():
+        return
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PlanFormatError(f"the plan is not UTF-8 text (byte {exc.start})") from exc
 
 
 def _json_object_reader(data: bytes) -> tuple[str, Reader]:

@@ -19,6 +19,8 @@ root rights, remote hosts and containers, and programs no family knows.
 This walk runs on every agent tool call, so it is kept cheap (issue 2's ``make bench``
 compares it with the parse alone): the commonest shapes, a command under the root and
 words without quotes or expansions, take short paths, and nothing caches whole lines.
+The commonest line of all, one command of plain words (``aws s3 ls s3://b``), skips
+the walker entirely through ``plain``, which the tests hold to the walker's result.
 """
 
 from __future__ import annotations
@@ -57,7 +59,8 @@ from interlock.classify.words import (
 from interlock.config import Config
 from interlock.models import Action, Assessment, Category, Finding, Risk, Scope
 
-_PARSER = Parser(Language(tree_sitter_bash.language()))
+_LANGUAGE = Language(tree_sitter_bash.language())
+_PARSER = Parser(_LANGUAGE)
 #: tree-sitter-bash 0.25's scanner can crash the whole process (a segmentation fault,
 #: found by fuzzing) on ``{`` directly followed by a UTF-8 sequence of four bytes: a
 #: character outside the Basic Multilingual Plane. Such input is never handed to it.
@@ -93,6 +96,14 @@ _CD = frozenset({"cd", "pushd", "popd", "chdir"})
 _SOURCES = frozenset({"source", "."}) | unwrap.SHELLS
 #: ``unwrap.is_interpreter`` holds for these and for some names starting with "p" only.
 _INTERPRETERS = unwrap.INTERPRETERS
+#: The bytes of plain words and the space between them: ASCII letters, digits and
+#: ``_./:@%+,=-``. Bash removes nothing from such words, so each one's value is its
+#: text (``_plain_words`` checks that the tree agrees on what the words are). A text
+#: is plain when ``text.translate(None, _PLAIN_BYTES)`` leaves nothing.
+_PLAIN_BYTES = bytes(b for b in range(128) if chr(b).isalnum() or chr(b) in " _./:@%+,=-")
+_COMMAND = _LANGUAGE.id_for_node_kind("command", True)
+_COMMAND_NAME = _LANGUAGE.id_for_node_kind("command_name", True)
+_WORD_KINDS = frozenset({_LANGUAGE.id_for_node_kind(k, True) for k in ("word", "number")})
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +153,11 @@ class _Ctx:
 _ROOT = _Ctx()
 #: Every program that runs another command: pure wrappers, then launchers.
 _WRAPPERS = {**unwrap.WRAPPERS, **LAUNCHERS}
+#: Programs plain words always leave to ``_run``: pure wrappers, and what ``_run``
+#: and ``_leaf`` look at. Launchers are asked instead (``_runs_as_is``).
+_NOT_PLAIN = (
+    RESERVED_WORDS | unwrap.WRAPPERS.keys() | _CD | _SOURCES | _INTERPRETERS | {"alias"}
+) - LAUNCHERS.keys()
 
 
 def split(text: str) -> ShellAnalysis:
@@ -150,12 +166,55 @@ def split(text: str) -> ShellAnalysis:
     return ShellAnalysis(tuple(walker.commands), tuple(walker.findings), text, tuple(walker.cwds))
 
 
-def walk(text: str) -> _Walker:
+def walk(text: str, root: Node | None = None) -> _Walker:
     """``split`` without the final copy: the walker's ``commands``, ``cwds`` (one per
-    command) and ``findings`` lists, for callers that only read them once."""
+    command) and ``findings`` lists, for callers that only read them once. ``root``
+    is ``text``'s syntax tree when the caller has parsed it already (``plain``)."""
     walker = _Walker()
-    walker.walk_text(text, _ROOT, 0)
+    walker.walk_text(text, _ROOT, 0, root)
     return walker
+
+
+def plain(text: str) -> SimpleCommand | Node | None:
+    """The command of a line that is one command of plain words, as ``split`` would
+    find it; otherwise the line's syntax tree for ``walk`` (``None``: not parsed).
+
+    Most lines an agent runs are this shape (``git status``, ``aws s3 ls s3://b``), and
+    every check pays for it, so it skips the walker: the words are the line split on
+    its spaces once the tree confirms that each is one word of the one command, and
+    programs that wrap, interpret, change directory or write files go to the walker.
+    ``tests/classify/test_shell_plain.py`` compares both paths over the corpora.
+    """
+    source = text.encode("utf-8", "surrogatepass")
+    if source.translate(None, _PLAIN_BYTES):
+        return None
+    root = _PARSER.parse(source).root_node
+    values = text.split(" ")
+    count = len(values)
+    if root.descendant_count != count + 3 or root.has_error:
+        return root
+    node = root.named_children[0]
+    if node.kind_id != _COMMAND or not _plain_words(node, count):
+        return root
+    if values[0] in WRITERS or not _runs_as_is(values):
+        return root
+    return SimpleCommand(tuple(values), text, {}, (), (), None, False, None, None)
+
+
+def _runs_as_is(values: list[str]) -> bool:
+    """Whether ``_run`` would emit the plain words ``values`` as they are: no wrapper
+    or launcher runs another command from them, ``_leaf`` has nothing to look at
+    (``cd``, ``alias``, interpreters) and bash would not read an assignment."""
+    first = values[0]
+    program = first.rpartition("/")[2]
+    if (
+        program in _NOT_PLAIN
+        or "=" in first
+        or (program[:1] == "p" and unwrap.is_interpreter(program))
+    ):
+        return False
+    launcher = LAUNCHERS.get(program)
+    return launcher is None or launcher([(v, 0) for v in values]) is None
 
 
 def opaque(rule_id: str, evidence: str, explanation: str, ctx: _Ctx | None = None) -> Finding:
@@ -200,8 +259,10 @@ class _Walker:
 
     # -- entry points -------------------------------------------------------------
 
-    def walk_text(self, text: str, ctx: _Ctx, level: int) -> Node | None:
-        """Parse ``text`` as shell and walk it."""
+    def walk_text(
+        self, text: str, ctx: _Ctx, level: int, parsed: Node | None = None
+    ) -> Node | None:
+        """Parse ``text`` as shell (unless ``parsed`` is its tree already) and walk it."""
         if "\x00" in text:
             self.findings.append(
                 opaque("shell-unparseable", text, "contains a NUL byte, which bash cannot run", ctx)
@@ -223,7 +284,7 @@ class _Walker:
                 )
             )
             return None
-        root = _PARSER.parse(source).root_node
+        root = parsed if parsed is not None else _PARSER.parse(source).root_node
         if root.has_error:
             self.findings.append(
                 opaque("shell-unparseable", text, "is not valid shell syntax", ctx)
@@ -314,6 +375,14 @@ class _Walker:
 
     def _command(self, node: Node, ctx: _Ctx, level: int, extra: tuple[Node, ...]) -> None:
         """One ``command`` node: assignments, words, redirects, then wrappers."""
+        if not extra:
+            raw = node.text
+            if raw and not raw.translate(None, _PLAIN_BYTES):
+                text = raw.decode("ascii")
+                values = text.split(" ")
+                if _plain_words(node, len(values)):
+                    self._plain(values, ctx, text, level)
+                    return
         assigns: dict[str, str] = {}
         redirect_nodes = list(extra) if extra else []
         words = self._words(node, ctx, level, assigns, redirect_nodes)
@@ -328,6 +397,37 @@ class _Walker:
         local = ctx.but(redirects=ctx.redirects + parsed) if parsed else ctx
         text = (node.text or b"").decode("utf-8", "replace")  # _text(node)
         self._run(words, local, text=text, assigns=assigns, stdin=stdin, level=level)
+
+    def _plain(self, values: list[str], ctx: _Ctx, text: str, level: int) -> None:
+        """``_run`` of plain words, emitted at once when no wrapper or shell-level check
+        (``cd``, aliases, interpreters, pipes, files written earlier) applies."""
+        first = values[0]
+        if (
+            ctx.pipe is not None
+            or self.written
+            or (self.aliases and first.rpartition("/")[2] in self.aliases)
+            or not _runs_as_is(values)
+        ):
+            words = [(v, 0) for v in values]
+            self._run(words, ctx, text=text, assigns={}, stdin=None, level=level)
+            return
+        if ctx.redirects or first in WRITERS:
+            self._add([(v, 0) for v in values], ctx, text, {}, None)
+            return
+        self.cwds.append(self.cwd)
+        self.commands.append(
+            SimpleCommand(
+                tuple(values),
+                text,
+                {},
+                (),
+                ctx.wrappers,
+                None,
+                ctx.elevated,
+                ctx.remote_host,
+                ctx.container,
+            )
+        )
 
     def _words(
         self,
@@ -728,6 +828,25 @@ def static_echo(value: str, depth: int = 0) -> list[str] | None:
             parts.append(word)
     out = " ".join(parts).split()
     return out if out and all("%" not in w and "\\" not in w for w in out) else None
+
+
+def _plain_words(node: Node, count: int) -> bool:
+    """Whether the command ``node`` is exactly ``count`` words (or numbers), the first
+    as its name.
+
+    The caller saw only plain characters and single spaces in the command's text, so
+    no word needs unquoting. The tree must still agree: without errors, a command of
+    ``count`` named children and ``count + 2`` nodes in all (itself, the name and one
+    leaf per word) has one leaf per space-separated part and nothing else, not a
+    ``variable_assignment``, a ``concatenation`` or an unnamed ``==``.
+    """
+    if node.descendant_count != count + 2 or node.named_child_count != count or node.has_error:
+        return False
+    children = node.named_children
+    name = children[0]
+    if name.kind_id != _COMMAND_NAME or name.named_children[0].kind_id not in _WORD_KINDS:
+        return False
+    return _WORD_KINDS.issuperset([child.kind_id for child in children[1:]])
 
 
 def _text(node: Node) -> str:

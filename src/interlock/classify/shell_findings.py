@@ -20,7 +20,7 @@ from interlock.classify.command import CommandContext, SimpleCommand
 from interlock.classify.commands import handler_for
 from interlock.classify.commands.generic import unknown_tool
 from interlock.classify.selfprotect import is_protected, normalise
-from interlock.classify.shell import opaque, walk
+from interlock.classify.shell import opaque, plain, walk
 from interlock.config import Config
 from interlock.models import (
     NO_BLAST_RADIUS,
@@ -56,15 +56,19 @@ def assess(action: Action, config: Config) -> Assessment:
                 opaque("shell-unparseable", repr(action.payload)[:200], "is not UTF-8 text")
             )
         else:
-            walker = walk(text)
-            if walker.findings:
-                findings.extend(walker.findings)
+            found = plain(text)
             base = _context(config, target.cwd, target.environment)
-            root = target.cwd
-            for cmd, cwd in zip(walker.commands, walker.cwds, strict=True):
-                findings.extend(_judge(cmd, base if cwd is None else _moved(base, cwd), root))
-            if not findings and not walker.commands:
-                findings.extend(_no_program(text))
+            if isinstance(found, SimpleCommand):  # the common case, as below
+                findings = _judge(found, base, target.cwd)
+            else:
+                walker = walk(text, found)
+                if walker.findings:
+                    findings.extend(walker.findings)
+                root = target.cwd
+                for cmd, cwd in zip(walker.commands, walker.cwds, strict=True):
+                    findings.extend(_judge(cmd, base if cwd is None else _moved(base, cwd), root))
+                if not findings and not walker.commands:
+                    findings.extend(_no_program(text))
     except Exception as exc:  # fail closed: the walker must never crash a check
         findings.append(_error(str(action.payload)[:200], exc))
     forced = target.environment

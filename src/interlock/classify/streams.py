@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from interlock.classify import unwrap
+from interlock.frozen import quick_init
 from interlock.classify.words import DYNAMIC, Word, resolve
 
 #: Node types of redirections in tree-sitter-bash.
@@ -39,6 +40,7 @@ WRITERS = DOWNLOADERS | {"tee"}
 _TOKEN_SPLIT = re.compile(r"[\s|;&()<>`$'\"]+")
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Pipe:
     """What a pipeline stage reads: a literal text (``echo 'ls'``) or something computed."""

@@ -18,11 +18,13 @@ import posixpath
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from interlock.frozen import quick_init
 from interlock.classify.words import DYNAMIC, Word
 
 Words = Sequence[Word]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Step:
     """What one wrapper runs. ``rest`` is ``None`` when nothing runs through argv."""

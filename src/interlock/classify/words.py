@@ -140,7 +140,7 @@ def _ansi_one(match: re.Match[str]) -> str:
     head = esc[0]
     if head in "xuU" and len(esc) > 1:
         return _chr(int(esc[1:], 16))
-    if head.isdigit():
+    if head in "01234567":  # `\8`, `\9` (and other digits) are literal
         return _chr(int(esc, 8) & 0xFF)
     if head == "c" and len(esc) == 2:
         return _chr(ord(esc[1]) & 0x1F)

@@ -8,10 +8,8 @@ JSON object a line and writes one a line in the same order; a bad line gets an
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, TextIO
 
 from interlock.errors import InputError, InterlockError
@@ -64,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
     from interlock.cli import render
 
     if args.json:
+        import json  # only here and in ``--batch``: a plain check does without
+
         print(json.dumps(render.decision_json(assessment, decision)))
     else:
         print(render.decision_text(assessment, decision))
@@ -89,6 +89,8 @@ def _action_from_args(args: argparse.Namespace) -> Any:
 
 
 def _read_plan(path: str) -> bytes:
+    from pathlib import Path
+
     try:
         return Path(path).read_bytes()
     except OSError as exc:
@@ -105,6 +107,8 @@ def _check(action: Any, config: Any) -> tuple[Any, Any]:
 
 def _batch(path: str, config: Any, env: str | None, out: TextIO) -> int:
     """One output line per input line; failures are reported per line, never dropped."""
+    import json
+
     from interlock.cli import render
     from interlock.models import Action, ActionKind, Target
 

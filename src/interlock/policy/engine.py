@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from interlock.config import FLOOR_APPROVALS, Config
 from interlock.errors import LoadError
@@ -38,8 +39,10 @@ from interlock.models import (
 from interlock.policy.document import policy_input
 from interlock.policy.floor import floor_decision
 from interlock.policy.permissions import check_permissions
-from interlock.policy.rego import PolicySet, RegoResult, load_policies
 from interlock.policy.windows import check_windows
+
+if TYPE_CHECKING:  # rego (and rego-cpp behind it) loads only when a config names policies
+    from interlock.policy.rego import PolicySet, RegoResult
 
 #: Reason ids the engine itself produces (the other steps list theirs).
 ENGINE_RULE_IDS: tuple[str, ...] = (
@@ -199,6 +202,8 @@ def _finish(draft: _Draft, floor: Decision) -> Decision:
 
 def policies_for(config: Config) -> PolicySet:
     """The configured policies, loaded and compiled once per process."""
+    from interlock.policy.rego import load_policies
+
     key = tuple(config.policies)
     with _cache_lock:
         cached = _cache.get(key)

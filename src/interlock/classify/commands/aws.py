@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from interlock.classify.command import CommandContext, Handler, Rule, SimpleCommand
-from interlock.classify.commands.awsops import OpJudgement, judge_operation
+from interlock.classify.commands.awsops import ONLY_READS, OpJudgement, judge_operation
 from interlock.classify.commands.cloudverbs import (
     Words,
     aws_accounts,
@@ -225,7 +225,7 @@ def _judge_s3(op: str, words: Words) -> OpJudgement:
     remote_dest = bool(paths) and paths[-1].startswith("s3://")
     recursive = words.has("--recursive")
     if words.has("--dryrun") or op == "ls":
-        return OpJudgement("aws-read", "only reads")
+        return ONLY_READS
     if op == "rm":
         if recursive:
             return OpJudgement("aws-s3-rm-recursive", "deletes every object under the prefix",

@@ -18,9 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from interlock.classify.commands.cloudverbs import Words
+from interlock.frozen import quick_init
 from interlock.models import Category, Risk
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class OpJudgement:
     """What one operation does: a rule id, how bad, and in words."""
@@ -133,6 +135,10 @@ _STATEFUL_NOUNS = (
 )  # fmt: skip
 
 
+#: The commonest judgement, made once: judgements are frozen.
+ONLY_READS = OpJudgement("aws-read", "only reads")
+
+
 def judge_operation(service: str, op: str, words: Words, args: tuple[str, ...]) -> OpJudgement:
     """Judge ``aws SERVICE OP`` with its flags."""
     key = (service, op)
@@ -147,7 +153,7 @@ def judge_operation(service: str, op: str, words: Words, args: tuple[str, ...]) 
     plain = op.removeprefix("admin-")
     if op in _READ_EXACT or (plain.startswith(_READ_PREFIXES) and not op.startswith("test-invoke")):
         # Secret reads were judged above; no table below holds a reading verb.
-        return OpJudgement("aws-read", "only reads")
+        return ONLY_READS
     special = _special(service, op, words, args)
     if special is not None:
         return special

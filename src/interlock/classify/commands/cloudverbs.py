@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from interlock.classify.command import CommandContext, Handler, Rule, SimpleCommand, finding
 from interlock.classify.commands.paths import delete_finding, write_finding
+from interlock.frozen import quick_init
 from interlock.config import MatchKind
 from interlock.models import Category, Finding, Risk, Scope
 
@@ -69,6 +70,7 @@ DEFAULT_RISK: dict[Category, Risk] = {
 HELP_FLAGS = frozenset({"--help", "-h", "-help"})
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Words:
     """A command line split into command words, option values and the rest.
@@ -85,7 +87,7 @@ class Words:
 
     def has(self, *names: str) -> bool:
         """Whether any of ``names`` was given."""
-        return any(n in self.options for n in names)
+        return not self.options.keys().isdisjoint(names)  # several calls a command: kept in C
 
     def value(self, *names: str) -> str | None:
         """The last value given to any of ``names`` (``None`` when absent or a switch)."""
@@ -125,29 +127,32 @@ def split_words(
     i, count = 0, len(args)
     while i < count:
         word = args[i]
-        if word == "--":
-            return Words(tuple(path), tuple(positionals), options, tuple(args[i + 1 :]))
-        if word[:1] == "-" and len(word) > 1:
-            name, eq, value = word.partition("=")
-            binds = name in takes_value or (
-                known_switches is not None
-                and (name.startswith("--") or len(name) == 2)
-                and name not in known_switches
-                and not name.startswith("--no-")
-                and i + 1 < count
-                and args[i + 1][:1] != "-"
-            )
-            if not eq and binds and i + 1 < count:
-                value = args[i + 1]
-                i += 1
-            options.setdefault(name, []).append(value)
-            if name not in takes_value and (known_switches is None or binds):
-                in_path = False
-        else:
+        i += 1  # from here on, ``i`` is the index of the next word
+        if word[:1] != "-" or len(word) == 1:
             positionals.append(word)
             if in_path:
                 path.append(word)
-        i += 1
+            continue
+        if word == "--":
+            return Words(tuple(path), tuple(positionals), options, tuple(args[i:]))
+        name, eq, value = word.partition("=")
+        binds = name in takes_value or (
+            known_switches is not None
+            and (name.startswith("--") or len(name) == 2)
+            and name not in known_switches
+            and not name.startswith("--no-")
+            and i < count
+            and args[i][:1] != "-"
+        )
+        if not eq and binds and i < count:
+            value = args[i]
+            i += 1
+        if name in options:
+            options[name].append(value)
+        else:
+            options[name] = [value]
+        if in_path and name not in takes_value and (known_switches is None or binds):
+            in_path = False
     return Words(tuple(path), tuple(positionals), options, ())
 
 
@@ -196,7 +201,7 @@ def local_copy(
 
 def is_help(args: Sequence[str]) -> bool:
     """Whether the line asks for help (which runs nothing)."""
-    return any(a in HELP_FLAGS for a in args)
+    return not HELP_FLAGS.isdisjoint(args)
 
 
 def variable(cmd: SimpleCommand, ctx: CommandContext, *names: str) -> str | None:
@@ -229,7 +234,9 @@ def aws_accounts(args: Iterable[str]) -> list[str]:
     """AWS account ids named in ARNs or SQS queue URLs among ``args``."""
     found: list[str] = []
     for arg in args:
-        found += _ACCOUNT_IN_ARN.findall(arg) + _ACCOUNT_IN_URL.findall(arg)
+        # the substring tests skip both searches for the many words that cannot match
+        if "arn:aws" in arg or ".amazonaws.com/" in arg:
+            found += _ACCOUNT_IN_ARN.findall(arg) + _ACCOUNT_IN_URL.findall(arg)
     return found
 
 

@@ -20,6 +20,7 @@ import posixpath
 from dataclasses import dataclass
 
 from interlock.classify.command import CommandContext, Rule, SimpleCommand, finding
+from interlock.frozen import quick_init
 from interlock.classify.selfprotect import is_protected
 from interlock.models import Category, Finding, Risk, Scope
 
@@ -57,6 +58,7 @@ _TEMP_VARS = ("$TMPDIR", "${TMPDIR}", "${TMPDIR:-/tmp}", "$TMP", "${TMP}")
 _GLOB = frozenset("*?[")
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Place:
     """What a path is: the scope of touching it and how bad destroying it would be."""
