@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from interlock.classify.command import CommandContext
-from interlock.frozen import quick_init
 from interlock.config import default_config
+from interlock.frozen import quick_init
 
 
 @dataclass(frozen=True, slots=True)

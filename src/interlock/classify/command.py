@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import NamedTuple
 
-from interlock.frozen import quick_init
 from interlock.config import Config, MatchKind
+from interlock.frozen import quick_init
 from interlock.models import Category, Finding, Risk, Scope
 
 #: The assignments of a command without any: read-only, so one is shared.

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from interlock.classify import unwrap
-from interlock.frozen import quick_init
 from interlock.classify.words import DYNAMIC, Word, resolve
+from interlock.frozen import quick_init
 
 #: Node types of redirections in tree-sitter-bash.
 REDIRECT_NODES = frozenset({"file_redirect", "herestring_redirect", "heredoc_redirect"})

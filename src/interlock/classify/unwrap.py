@@ -18,8 +18,8 @@ import posixpath
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from interlock.frozen import quick_init
 from interlock.classify.words import DYNAMIC, Word
+from interlock.frozen import quick_init
 
 Words = Sequence[Word]
 

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 from interlock.classify.command import CommandContext, Handler, Rule, SimpleCommand, finding
 from interlock.classify.commands.paths import delete_finding, write_finding
-from interlock.frozen import quick_init
 from interlock.config import MatchKind
+from interlock.frozen import quick_init
 from interlock.models import Category, Finding, Risk, Scope
 
 RULES: tuple[Rule, ...] = (

@@ -20,8 +20,8 @@ import posixpath
 from dataclasses import dataclass
 
 from interlock.classify.command import CommandContext, Rule, SimpleCommand, finding
-from interlock.frozen import quick_init
 from interlock.classify.selfprotect import is_protected
+from interlock.frozen import quick_init
 from interlock.models import Category, Finding, Risk, Scope
 
 
