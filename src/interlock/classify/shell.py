@@ -25,10 +25,11 @@ the walker entirely through ``plain``, which the tests hold to the walker's resu
 
 from __future__ import annotations
 
+import itertools
 import operator
 import posixpath
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import tree_sitter_bash
@@ -350,12 +351,35 @@ class _Walker:
         if body is not None and body.type == "command":
             self._command(body, ctx, level, redirects)
             return
+        if body is not None and redirects and body.type in ("list", "pipeline"):
+            self._tail_redirected(body, redirects, ctx, level)
+            return
         parsed, _ = self._redirects(redirects, ctx, level)
         if body is None:
             text = " ".join(_text(r) for r in redirects)
             self._add(_NULL_COMMAND, ctx.but(redirects=ctx.redirects + parsed), text, {}, None)
             return
         self.visit(body, ctx.but(redirects=ctx.redirects + parsed), level + 1)
+
+    def _tail_redirected(
+        self, body: Node, redirects: tuple[Node, ...], ctx: _Ctx, level: int
+    ) -> None:
+        """``a && perl <<EOF``, ``a | b > f``: the redirects belong to the last command.
+
+        The grammar hangs them on the whole list or pipeline; bash gives them to the
+        simple command they follow, so that is the one that reads the here-document
+        (and judging it there is what sees code fed to an interpreter).
+        """
+        children = body.named_children
+        if not children:
+            return
+        if body.type == "pipeline":
+            stages = [(c, ()) for c in children[:-1]]
+            self._pipeline([*stages, (children[-1], redirects)], ctx, level)
+            return
+        for child in children[:-1]:
+            self.visit(child, ctx, level + 1)
+        self._statement(children[-1], redirects, ctx, level + 1)
 
     def _pipeline(
         self, stages: Sequence[tuple[Node, tuple[Node, ...]]], ctx: _Ctx, level: int
@@ -375,6 +399,9 @@ class _Walker:
 
     def _command(self, node: Node, ctx: _Ctx, level: int, extra: tuple[Node, ...]) -> None:
         """One ``command`` node: assignments, words, redirects, then wrappers."""
+        if b"\n" in (node.text or b"") and _spans_lines(node):
+            why = "reads as one command across a line break, which bash would split there"
+            self.findings.append(opaque("shell-misparsed", _text(node), why, ctx))
         if not extra:
             raw = node.text
             if raw and not raw.translate(None, _PLAIN_BYTES):
@@ -828,6 +855,35 @@ def static_echo(value: str, depth: int = 0) -> list[str] | None:
             parts.append(word)
     out = " ".join(parts).split()
     return out if out and all("%" not in w and "\\" not in w for w in out) else None
+
+
+def _spans_lines(node: Node) -> bool:
+    """Whether a newline (not a line continuation) separates two parts of ``node``.
+
+    bash ends a simple command at such a newline; tree-sitter-bash sometimes runs on
+    (``ls`` NEWLINE ``\\rm -rf /`` read as ``ls \\rm -rf /``), which would hide the
+    second command from every rule.
+    """
+    children = node.children
+    raw = node.text or b""
+    start = node.start_byte
+    for before, after in itertools.pairwise(children):
+        if _breaks(raw[before.end_byte - start : after.start_byte - start]):
+            return True
+    # the grammar may also fold the newline into the next unquoted word
+    return any(_breaks(word.text or b"") for word in _bare_words(children))
+
+
+def _breaks(text: bytes) -> bool:
+    return b"\n" in text.replace(b"\\\n", b"")
+
+
+def _bare_words(nodes: Sequence[Node]) -> Iterator[Node]:
+    for node in nodes:
+        if node.type == "word":
+            yield node
+        elif node.type in ("command_name", "concatenation"):
+            yield from _bare_words(node.children)
 
 
 def _plain_words(node: Node, count: int) -> bool:
