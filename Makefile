@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint types unit bench fuzz clean
+.PHONY: run test lint types unit bench fuzz fuzz-atheris clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,8 +41,24 @@ test: browser lint types unit
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+# A million inputs across the fuzz targets (tests/fuzz), a fresh seed each run (printed
+# in the summary; INTERLOCK_FUZZ_SEED=N replays one). `make test` runs a short share.
 fuzz: $(STAMP)
-	INTERLOCK_FUZZ_EXAMPLES=$${INTERLOCK_FUZZ_EXAMPLES:-1000000} $(BIN)/pytest -q tests -m fuzz -p no:cacheprovider
+	INTERLOCK_FUZZ_EXAMPLES=$${INTERLOCK_FUZZ_EXAMPLES:-1000000} \
+	INTERLOCK_FUZZ_SEED=$${INTERLOCK_FUZZ_SEED:-random} \
+		$(BIN)/pytest -q tests/fuzz -m fuzz -p no:cacheprovider
+
+# Coverage-guided (atheris/libFuzzer) over the same properties, ATHERIS_RUNS inputs a target;
+# a failing input is written to $(ATHERIS_DIR)/crash-*.
+ATHERIS_RUNS ?= 100000
+ATHERIS_DIR  ?= $${TMPDIR:-/tmp}/interlock-atheris
+fuzz-atheris: $(STAMP)
+	$(BIN)/pip install -q -e '.[fuzz]'
+	mkdir -p $(ATHERIS_DIR)
+	for target in shell plans hook; do \
+		$(BIN)/python -m tests.fuzz.atheris_main $$target -runs=$(ATHERIS_RUNS) \
+			-artifact_prefix=$(ATHERIS_DIR)/$$target- -print_final_stats=1 || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

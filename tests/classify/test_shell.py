@@ -229,6 +229,10 @@ OPAQUE: list[tuple[str, str]] = [
     ("! if true; then rm -rf /; fi", "shell-unparseable"),
     ("$(" * 200 + "rm" + ")" * 200, "shell-too-deep"),
     ("bash -c 'eval \"$X\"'", "shell-opaque-eval"),
+    ("ls;" * 50_000, "shell-too-long"),
+    ("ls " + "a" * 140_000, "shell-too-long"),
+    ("ls\n\\rm -rf /", "shell-misparsed"),
+    ("a | b | c\nbash <<EOF\nrm -rf /\nEOF", "shell-misparsed"),
 ]
 
 

@@ -65,7 +65,14 @@ _PARSER = Parser(_LANGUAGE)
 #: tree-sitter-bash 0.25's scanner can crash the whole process (a segmentation fault,
 #: found by fuzzing) on ``{`` directly followed by a UTF-8 sequence of four bytes: a
 #: character outside the Basic Multilingual Plane. Such input is never handed to it.
+#: A lone surrogate (a JSON ``\ud800`` escape) reaches bash as U+FFFD, so it is judged as that.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _CRASHES_PARSER = re.compile(rb"\{[\xf0-\xf4]")
+
+#: A command line longer than this is held unread: parsing and walking grow with it
+#: (a 900 KB line takes seconds, past an agent hook's deadline), and no person
+#: approving it would read that much either.
+MAX_COMMAND_CHARS = 128 * 1024
 
 #: Shell text inside shell text (``bash -c "sh -c '...'"``) deeper than this is opaque.
 MAX_DEPTH = 12
@@ -172,6 +179,10 @@ def walk(text: str, root: Node | None = None) -> _Walker:
     command) and ``findings`` lists, for callers that only read them once. ``root``
     is ``text``'s syntax tree when the caller has parsed it already (``plain``)."""
     walker = _Walker()
+    if len(text) > MAX_COMMAND_CHARS:
+        why = f"is {len(text):,} characters long, more than anyone reviews as one command"
+        walker.findings.append(opaque("shell-too-long", text[:200] + "…", why, _ROOT))
+        return walker
     walker.walk_text(text, _ROOT, 0, root)
     return walker
 
@@ -186,6 +197,8 @@ def plain(text: str) -> SimpleCommand | Node | None:
     programs that wrap, interpret, change directory or write files go to the walker.
     ``tests/classify/test_shell_plain.py`` compares both paths over the corpora.
     """
+    if len(text) > MAX_COMMAND_CHARS:
+        return None
     source = text.encode("utf-8", "surrogatepass")
     if source.translate(None, _PLAIN_BYTES):
         return None
@@ -272,6 +285,8 @@ class _Walker:
         if ctx.depth > MAX_DEPTH:
             self._deep(text, ctx)
             return None
+        if not text.isascii():
+            text = _SURROGATE.sub("\ufffd", text)
         source = text.encode("utf-8", "surrogatepass")
         self._joined = self._joined or b"\\\n" in source
         if _CRASHES_PARSER.search(source):
