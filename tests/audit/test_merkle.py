@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from interlock.audit import merkle, offline_verify
 from interlock.audit.merkle import (
     EMPTY_ROOT,
     Frontier,
@@ -327,3 +329,99 @@ def test_frontier_refuses_the_wrong_node_count(size: int, nodes: int) -> None:
 def test_proving_impossible_leaves_raises(index: int, size: int) -> None:
     with pytest.raises(ValueError, match="no leaf"):
         TREE.inclusion_proof(index, size)
+
+
+def _rfc9162_inclusion(index: int, size: int, leaf: bytes, proof: list[bytes], root: bytes) -> bool:
+    """RFC 9162 §2.1.3.2 as the RFC writes it, step by step: the reference."""
+    if index >= size:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == root
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 70), st.data())
+def test_inclusion_verification_agrees_with_the_rfc_loop(n: int, data: st.DataObject) -> None:
+    leaves = _leaves(n)
+    tree = MerkleTree(leaves)
+    index = data.draw(st.integers(0, n - 1))
+    size = data.draw(st.integers(index + 1, n))
+    proof = tree.inclusion_proof(index, size)
+    r = tree.root(size)
+    assert verify_inclusion(index, size, leaves[index], proof, r)
+    assert _rfc9162_inclusion(index, size, leaves[index], proof, r)
+    # then any index, size and path length, mostly wrong: both must agree every time
+    other_index = data.draw(st.integers(0, n))
+    other_size = data.draw(st.integers(0, n + 1))
+    cut = data.draw(st.integers(0, len(proof)))
+    extra = data.draw(st.lists(st.sampled_from([SOME_HASH, r, leaves[0]]), max_size=3))
+    path = [*proof[:cut], *extra, *proof[cut:]]
+    for args in ((other_index, size, proof), (index, other_size, proof), (index, size, path)):
+        i, s, p = args
+        assert verify_inclusion(i, s, leaves[index], p, r) is _rfc9162_inclusion(
+            i, s, leaves[index], p, r
+        )
+
+
+@pytest.mark.parametrize("memo", [4, 1 << 20])
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_a_batch_of_inclusion_checks_gives_each_verdict_in_order(
+    monkeypatch: pytest.MonkeyPatch, workers: int, memo: int
+) -> None:
+    monkeypatch.setattr(merkle, "PARALLEL_MIN", 8)
+    monkeypatch.setattr(merkle, "WORKERS", workers)
+    monkeypatch.setattr(merkle, "MEMO_LIMIT", memo)
+    pools: list[int] = []
+    forked_map = offline_verify.forked_map
+
+    def spy(fn: Any, tasks: Any, workers: int) -> Any:
+        pools.append(workers)
+        return forked_map(fn, tasks, workers)
+
+    monkeypatch.setattr(offline_verify, "forked_map", spy)
+    leaves = _leaves(37)
+    tree = MerkleTree(leaves)
+    r = tree.root()
+    checks: list[merkle.InclusionCheck] = []
+    for m in range(37):
+        proof = tree.inclusion_proof(m)
+        checks.append((m, 37, leaves[m], proof, r))
+        checks.append((m, 37, leaves[(m + 1) % 37], proof, r))  # another leaf: refused
+        checks.append((m, 37, leaves[m], proof[:-1], r))  # a node missing: refused
+    path: list[Any] = tree.inclusion_proof(5)
+    odd: list[Any] = [
+        (5, 37, leaves[5], [bytearray(n) for n in path], r),  # bytes-like: accepted
+        (5, 37, leaves[5], ["x" * 32 for _ in path], r),  # text: refused
+        (5, 37, leaves[5], [*path[:-1], 7], r),  # a number: refused
+    ]
+    assert (
+        merkle.verify_inclusions(odd) == [verify_inclusion(*c) for c in odd] == [True] + [False] * 2
+    )
+    verdicts = merkle.verify_inclusions(checks)
+    assert verdicts == [True, False, False] * 37
+    assert verdicts == [verify_inclusion(*check) for check in checks]
+    assert pools == ([] if workers == 1 else [workers])
+
+
+@pytest.mark.parametrize("bad", ["x" * 32, 32, None, b"\0" * 31, b"\0" * 33, [b"\0" * 32]])
+def test_a_node_that_is_not_32_bytes_is_refused_not_raised(bad: object) -> None:
+    leaves = _leaves(6)
+    tree = MerkleTree(leaves)
+    proof: list[object] = list(tree.inclusion_proof(3))
+    assert verify_inclusion(3, 6, leaves[3], proof, tree.root())  # type: ignore[arg-type]
+    for i in range(len(proof)):
+        forged = [*proof[:i], bad, *proof[i + 1 :]]
+        assert not verify_inclusion(3, 6, leaves[3], forged, tree.root())  # type: ignore[arg-type]
+    assert not verify_inclusion(0, 1, bad, [], bad)  # type: ignore[arg-type]

@@ -30,10 +30,15 @@ def test_staged_entries_are_written_at_commit_in_call_order(store: Store) -> Non
     assert _kinds(store) == ["first", "second", "third", "fourth", "fifth"]
 
 
-def test_a_rolled_back_transaction_leaves_nothing_staged_behind(store: Store) -> None:
-    with pytest.raises(RuntimeError), store.transaction() as conn:
+def _stage_then_fail(store: Store) -> None:
+    with store.transaction() as conn:
         stage(conn, "lost", None, {})
         raise RuntimeError("the state change failed")
+
+
+def test_a_rolled_back_transaction_leaves_nothing_staged_behind(store: Store) -> None:
+    with pytest.raises(RuntimeError):
+        _stage_then_fail(store)
     with store.transaction() as conn:  # same pooled connection: no stale entry appears
         stage(conn, "kept", None, {})
     assert _kinds(store) == ["kept"]
@@ -50,10 +55,14 @@ def test_a_commit_that_skips_the_flush_is_refused_and_writes_nothing(store: Stor
 
     from interlock.store.records import principals
 
-    now = datetime.now(UTC)
-    with pytest.raises(StoreError, match="staged"), store.engine.begin() as conn:
-        conn.execute(principals.insert().values(name="x", kind="human", groups="[]", created_at=now))
-        stage(conn, "orphan", None, {})
+    def commit_without_the_flush() -> None:
+        row = {"name": "x", "kind": "human", "groups": "[]", "created_at": datetime.now(UTC)}
+        with store.engine.begin() as conn:
+            conn.execute(principals.insert().values(**row))
+            stage(conn, "orphan", None, {})
+
+    with pytest.raises(StoreError, match="staged"):
+        commit_without_the_flush()
     with store.transaction() as conn:
         assert conn.execute(select(principals.c.name)).first() is None
     assert _kinds(store) == []

@@ -29,6 +29,12 @@ HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
 _sha256 = hashlib.sha256
+#: SHA-256 state after the interior-node prefix 0x01; ``.copy()`` is cheaper than
+#: hashing ``b"\x01" + left + right`` (no 65-byte object built per node).
+_NODE_PREFIX = _sha256(b"\x01")
+#: What every node must be: exactly 32 bytes, of type ``bytes``.
+_NODE_TYPES = frozenset({bytes})
+_NODE_SIZES = frozenset({HASH_SIZE})
 
 
 def leaf_hash(entry: bytes) -> bytes:
@@ -133,24 +139,131 @@ class MerkleTree:
 def verify_inclusion(
     index: int, size: int, leaf: bytes, proof: Sequence[bytes], expected_root: bytes
 ) -> bool:
-    """RFC 9162 §2.1.3.2: does ``proof`` put ``leaf`` at ``index`` under ``expected_root``?"""
-    if not 0 <= index < size or not _well_formed(proof, leaf, expected_root):
+    """RFC 9162 §2.1.3.2: does ``proof`` put ``leaf`` at ``index`` under ``expected_root``?
+
+    The RFC's loop, restated without its inner while (as transparency-dev/merkle does):
+    the path holds one node for each level below the point where the paths of ``index``
+    and ``size - 1`` meet (``inner``: the node is on the right where ``index`` has a 0
+    bit, on the left where it has a 1), then one for each 1 bit of ``index`` above it
+    (the left neighbours on the tree's right border). So the proof's length is fixed in
+    advance, and a proof of any other length is refused before any hashing.
+    """
+    if not 0 <= index < size or type(leaf) is not bytes or type(expected_root) is not bytes:
         return False
-    fn, sn, r = index, size - 1, leaf
-    sha = _sha256  # the hot loop of proof checking: hash inline, no calls
-    for p in proof:
-        if sn == 0:
+    inner = (index ^ (size - 1)).bit_length()
+    if len(proof) != inner + (index >> inner).bit_count():
+        return False
+    r = leaf
+    copy = _NODE_PREFIX.copy  # the hot loop: a copied 0x01 state, no byte concatenation
+    left = index | (-1 << inner)  # bit i set: proof[i] is the left child
+    try:
+        # Every node exactly 32 bytes: a longer "leaf" could be an inner node's children.
+        if not {*map(len, proof), len(leaf), len(expected_root)} <= _NODE_SIZES:
             return False
-        if fn & 1 or fn == sn:
-            r = sha(b"\x01" + p + r).digest()
-            while not fn & 1 and fn != 0:
-                fn >>= 1
-                sn >>= 1
-        else:
-            r = sha(b"\x01" + r + p).digest()
-        fn >>= 1
-        sn >>= 1
-    return sn == 0 and r == expected_root
+        for p in proof:
+            h = copy()
+            if left & 1:
+                h.update(p)
+                h.update(r)
+            else:
+                h.update(r)
+                h.update(p)
+            r = h.digest()
+            left >>= 1
+    except TypeError:  # a node that is not bytes-like
+        return False
+    return r == expected_root
+
+
+#: One inclusion check: (index, size, leaf hash, proof, expected root).
+InclusionCheck = tuple[int, int, bytes, Sequence[bytes], bytes]
+#: Batches smaller than this are checked in this process (a pool costs ~10-50 ms).
+PARALLEL_MIN = 1 << 13
+#: Worker processes for large batches; ``None``: one per CPU this process may run on.
+WORKERS: int | None = None
+#: The batch being checked, set before the workers fork (they inherit it, unpickled).
+_BATCH: Sequence[InclusionCheck] = ()
+
+
+def verify_inclusions(checks: Sequence[InclusionCheck]) -> list[bool]:
+    """:func:`verify_inclusion` of each check; a large batch is split over every core.
+
+    For a monitor or auditor checking many entries at once. Proofs in one tree share
+    their upper nodes, so each node hash computed is remembered for the batch (keyed by
+    the exact 64 bytes hashed: the verdicts are those of :func:`verify_inclusion`). Each
+    worker process takes a contiguous slice and returns its verdicts, in order; workers
+    are forked only from a process with a single thread, and a slice whose worker
+    fails is checked here.
+    """
+    from interlock.audit.offline_verify import can_fork, forked_map, worker_count  # appends
+    # never need these
+
+    workers = min(worker_count(WORKERS), len(checks) // (PARALLEL_MIN // 2))
+    if len(checks) < PARALLEL_MIN or workers < 2 or not can_fork():
+        return _verify_batch(checks)
+    global _BATCH  # noqa: PLW0603 - inherited by the forked workers, never pickled
+    step = -(-len(checks) // workers)
+    slices = [(i, min(i + step, len(checks))) for i in range(0, len(checks), step)]
+    _BATCH = checks
+    parts: list[list[bool] | None]
+    try:
+        parts = list(forked_map(_verify_slice, slices, workers))
+    except OSError:  # no processes to be had
+        parts = [None] * len(slices)
+    finally:
+        _BATCH = ()
+    verdicts: list[bool] = []
+    for (start, end), part in zip(slices, parts, strict=True):  # None: a worker failed
+        verdicts += part if part is not None else _verify_batch(checks[start:end])
+    return verdicts
+
+
+def _verify_slice(bounds: tuple[int, int]) -> list[bool]:
+    return _verify_batch(_BATCH[bounds[0] : bounds[1]])
+
+
+#: Node hashes remembered per batch, at most (then the memory starts again).
+MEMO_LIMIT = 1 << 20
+
+
+def _verify_batch(checks: Sequence[InclusionCheck]) -> list[bool]:
+    """:func:`verify_inclusion` of each check, node hashes remembered across them."""
+    memo: dict[bytes, bytes] = {}
+    verdicts = []
+    for check in checks:
+        try:
+            ok = _remembering(memo, check)
+        except TypeError:  # odd types (a bytearray node...): the plain function decides
+            ok = verify_inclusion(*check)
+        verdicts.append(ok)
+        if len(memo) > MEMO_LIMIT:
+            memo.clear()
+    return verdicts
+
+
+def _remembering(memo: dict[bytes, bytes], check: InclusionCheck) -> bool:
+    """:func:`verify_inclusion`'s steps, with each node hash looked up in ``memo`` first."""
+    index, size, leaf, proof, expected_root = check
+    if not 0 <= index < size or type(leaf) is not bytes or type(expected_root) is not bytes:
+        return False
+    inner = (index ^ (size - 1)).bit_length()
+    if len(proof) != inner + (index >> inner).bit_count():
+        return False
+    if not {*map(len, proof), len(leaf), len(expected_root)} <= _NODE_SIZES:
+        return False
+    r = leaf
+    left = index | (-1 << inner)
+    copy = _NODE_PREFIX.copy
+    for p in proof:
+        pair = p + r if left & 1 else r + p
+        node = memo.get(pair)
+        if node is None:
+            h = copy()
+            h.update(pair)
+            node = memo[pair] = h.digest()
+        r = node
+        left >>= 1
+    return r == expected_root
 
 
 def verify_consistency(
@@ -192,7 +305,7 @@ def verify_consistency(
 def _well_formed(proof: Sequence[bytes], *hashes: bytes) -> bool:
     """Every node is a 32-byte ``bytes`` (checked in C: this runs per proof)."""
     nodes = (*proof, *hashes)
-    return set(map(type, nodes)) <= {bytes} and set(map(len, nodes)) <= {HASH_SIZE}
+    return set(map(type, nodes)) <= _NODE_TYPES and set(map(len, nodes)) <= _NODE_SIZES
 
 
 class Frontier:
