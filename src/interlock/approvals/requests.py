@@ -124,6 +124,11 @@ def lock(conn: Connection, request_id: str, *, now: datetime, actor: str | None)
     return record
 
 
+def is_due(record: RequestRecord, now: datetime) -> bool:
+    """Whether ``record`` may be past its time (``lock`` then expires it)."""
+    return record.status in TRANSITIONS and record.expires_at <= now
+
+
 def _grant_used(conn: Connection, record: RequestRecord) -> bool:
     used = conn.execute(_GRANT_USED, {"request_id": record.id}).scalar_one_or_none()
     return used is not None

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import TypeVar
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from interlock.approvals import breakglass, grants, requests, votes
 from interlock.approvals.digest import Subject, compute, document, environments_of
@@ -329,24 +329,19 @@ class ApprovalService:
         return self.store.run_in_transaction(work)
 
     def show(self, request_id: str) -> RequestView:
-        """A request with its ballots and grant; expired first if its time is up."""
+        """A request with its ballots and grant; expired first if its time is up.
 
-        def work(conn: Connection) -> RequestView:
-            record = requests.lock(conn, request_id, now=self.clock(), actor=None)
-            row = conn.execute(
-                select(grants_table.c.id, grants_table.c.used_at).where(
-                    grants_table.c.request_id == request_id
-                )
-            ).one_or_none()
-            used_at = row.used_at if row is not None else None
-            return RequestView(
-                record,
-                tuple(votes.listed(conn, request_id)),
-                row.id if row is not None else None,
-                _aware_or_none(used_at),
-            )
-
-        return self.store.run_in_transaction(work)
+        Read from a snapshot without locks, so pages, long polls and event streams
+        never queue behind voters (nor voters behind them); only a request whose time
+        is up is then locked and expired, in a write transaction.
+        """
+        with self.store.read_transaction() as conn:
+            view = _view(conn, requests.fetch(conn, request_id))
+        if not requests.is_due(view.record, self.clock()):
+            return view
+        return self.store.run_in_transaction(
+            lambda conn: _view(conn, requests.lock(conn, request_id, now=self.clock(), actor=None))
+        )
 
     def _expire(self, request_id: str, conn: Connection) -> RequestRecord:
         return requests.lock(conn, request_id, now=self.clock(), actor=None)
@@ -406,6 +401,22 @@ def _columns(
         "updated_at": now,
         "status_reason": decision.reasons[0].message if decision.reasons else None,
     }
+
+
+def _view(conn: Connection, record: RequestRecord) -> RequestView:
+    row = conn.execute(_GRANT_OF, {"request_id": record.id}).one_or_none()
+    used_at = row.used_at if row is not None else None
+    return RequestView(
+        record,
+        tuple(votes.listed(conn, record.id)),
+        row.id if row is not None else None,
+        _aware_or_none(used_at),
+    )
+
+
+_GRANT_OF = select(grants_table.c.id, grants_table.c.used_at).where(
+    grants_table.c.request_id == bindparam("request_id")
+)
 
 
 def _aware_or_none(moment: datetime | None) -> datetime | None:
