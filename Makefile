@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint types unit bench fuzz fuzz-atheris clean
+.PHONY: run test lint types unit bench soak fuzz fuzz-atheris clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ test: browser lint types unit
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# The load benchmark (1 and 3 gateways on one PostgreSQL) for longer phases than
+# `make bench` runs; tests/scale is its bounded form in `make test`.
+soak: $(STAMP)
+	INTERLOCK_BENCH_ONLY=load INTERLOCK_LOAD_SECONDS=$${INTERLOCK_LOAD_SECONDS:-300} \
+		$(BIN)/python -m benchmarks
 
 # A million inputs across the fuzz targets (tests/fuzz), a fresh seed each run (printed
 # in the summary; INTERLOCK_FUZZ_SEED=N replays one). `make test` runs a short share.

@@ -22,6 +22,7 @@ SUITES: tuple[str, ...] = (
     "server",
     "hook",
     "watch",
+    "load",
 )
 
 

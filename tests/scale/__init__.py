@@ -1,0 +1,1 @@
+"""Several gateway processes on one PostgreSQL: races, crashes, live updates (issue 9)."""
