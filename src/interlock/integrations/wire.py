@@ -100,7 +100,10 @@ class WireClient:
 def _connect(host: str, port: int, timeout: float) -> _socket.socket:
     """A connected TCP socket to the first address of ``host`` that answers."""
     error: OSError = OSError(f"no address for {host}")
-    for family, kind, proto, _, address in _socket.getaddrinfo(host, port, 0, _socket.SOCK_STREAM):
+    # an ASCII name as bytes: a str would be encoded with the "idna" codec, whose import
+    # (``re``, ``unicodedata``, ``stringprep``) costs more than the whole exchange
+    name: str | bytes = host.encode("ascii") if host.isascii() else host
+    for family, kind, proto, _, address in _socket.getaddrinfo(name, port, 0, _socket.SOCK_STREAM):
         sock = _socket.socket(family, kind, proto)
         sock.settimeout(timeout)
         try:

@@ -137,9 +137,10 @@ class Store:
                 if attempt >= retries or not is_retryable(exc):
                     raise store_error(exc) from exc
             except Exception as exc:
-                if _is_psycopg_error(exc):
+                if not _is_psycopg_error(exc):
+                    raise
+                if attempt >= retries or not is_retryable(exc):  # raised on a raw cursor
                     raise store_error(exc) from exc
-                raise
             attempt += 1
             time.sleep(min(0.5, 0.005 * 2**attempt) * (0.5 + random.random()))  # noqa: S311
 
