@@ -31,15 +31,15 @@ only, and the report says how many there are.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Generator, Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import closing
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from interlock.audit import log, shards
+from interlock.audit.merkle import gc_paused
 from interlock.audit.offline_verify import (
     Checkpoint,
     LogVerifier,
@@ -84,7 +84,7 @@ def verify_log(
         raise AuditError(str(exc)) from exc
     head = log.head(conn)
     try:
-        with _gc_paused():
+        with gc_paused():
             return _verify(conn, head, trusted, progress)
     except VerifyError as exc:
         raise verification_error(exc) from None
@@ -113,18 +113,6 @@ def _verify(
     _check_head(head, verifier.size, root)
     last = max((c.size for c in checkpoints), default=0)
     return VerifyReport(verifier.size, root, verifier.checked, verifier.size - last)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic collector (if it runs) for the scan; restore it after."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class LogTamperedError(AuditVerificationError):
