@@ -290,7 +290,7 @@ def _inclusion(store: Store) -> list[str]:
             raise AssertionError("a proof in the batch failed")
 
     batch = _rate(len(cases), verify_batch)
-    workers = offline.worker_count(merkle.WORKERS)
+    workers = offline.worker_count(merkle.WORKERS) if len(checks) >= merkle.PARALLEL_MIN else 1
     inputs = [b"\x01" + leaves[i] + p for i, proof in cases for p in proof]
     sha = hashlib.sha256
     with merkle.gc_paused():  # as the batch does, so the ceiling is the hashing alone
@@ -299,8 +299,9 @@ def _inclusion(store: Store) -> list[str]:
     return [
         f"inclusion-proof verification, tree of {size:,}, one proof at a time "
         f"(verify_inclusion, one core): {rate.text(' proofs')} (goal >= 100,000/s)",
-        f"  the same {len(cases):,} proofs as one batch (verify_inclusions) on {workers} "
-        f"worker processes: {batch.text(' proofs')}",
+        f"  the same {len(cases):,} proofs as one batch (verify_inclusions, "
+        f"{f'{workers} worker processes' if workers > 1 else 'in this process'}): "
+        f"{batch.text(' proofs')}",
         f"  raw hashlib SHA-256 of the same {depth:.1f} x 65 B per proof, inputs prebuilt: "
         f"{raw.text(' proofs')} (the one-core ceiling; verification reaches "
         f"{rate.cpu / raw.cpu:.0%} of it by CPU time)",

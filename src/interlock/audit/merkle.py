@@ -179,8 +179,11 @@ def verify_inclusion(
 
 #: One inclusion check: (index, size, leaf hash, proof, expected root).
 InclusionCheck = tuple[int, int, bytes, Sequence[bytes], bytes]
-#: Batches smaller than this are checked in this process (a pool costs ~10-50 ms).
-PARALLEL_MIN = 1 << 13
+#: Batches smaller than this are checked in this process. Forking costs more than the
+#: page tables: each worker touching the batch's objects copies their pages, which in a
+#: process holding a few hundred MB made 20,000 proofs slower on two workers than on one
+#: (``make bench``, audit); at this size the work is long enough to pay for that.
+PARALLEL_MIN = 1 << 16
 #: Worker processes for large batches; ``None``: one per CPU this process may run on.
 WORKERS: int | None = None
 #: The batch being checked, set before the workers fork (they inherit it, unpickled).
