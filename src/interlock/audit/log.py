@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -231,18 +231,28 @@ def iter_rows(conn: Connection, start: int = 0, batch: int = 50_000) -> Iterator
             rows = raw.fetchall()
             if not rows:
                 return
-            indices, entries, hashes = zip(*rows, strict=True)
-            if not set(map(type, indices)) <= {int} or not (
-                set(map(type, entries)) | set(map(type, hashes))
-            ) <= {bytes}:
-                indices = tuple(map(_as_int, indices))
-                entries, hashes = tuple(map(_as_bytes, entries)), tuple(map(_as_bytes, hashes))
+            indices, entries, hashes = columns(rows)
             yield indices, entries, hashes
             if indices[-1] < cursor:  # a non-numeric index sorts last: nothing follows it
                 return
             cursor = indices[-1] + 1
     finally:
         raw.close()
+
+
+def columns(rows: Sequence[tuple[object, object, object]]) -> Columns:
+    """``(indices, entries, leaf_hashes)`` of rows, values coerced without judgement.
+
+    A tampered row may hold text where bytes belong (SQLite keeps any type): text is
+    encoded, anything else becomes empty bytes, a non-number index -1, and the verifier
+    decides what they mean.
+    """
+    indices, entries, hashes = zip(*rows, strict=True)
+    if not set(map(type, indices)) <= {int}:
+        indices = tuple(map(_as_int, indices))
+    if not (set(map(type, entries)) | set(map(type, hashes))) <= {bytes}:
+        entries, hashes = tuple(map(_as_bytes, entries)), tuple(map(_as_bytes, hashes))
+    return indices, entries, hashes
 
 
 def _as_bytes(value: object) -> bytes:

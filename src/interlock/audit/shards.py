@@ -46,6 +46,7 @@ from urllib.parse import quote
 
 from sqlalchemy.engine import Connection
 
+from interlock.audit import log
 from interlock.audit.offline_verify import (
     BLOCK_HEIGHT,
     Checkpoint,
@@ -68,7 +69,7 @@ WORKERS: int | None = None
 #: Rows per ``fetchmany`` in a worker (small enough to stay in the CPU cache).
 BATCH = 1 << 12
 
-Columns = tuple[tuple[int, ...], tuple[bytes, ...], tuple[bytes, ...]]
+Columns = log.Columns
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ def _sqlite_rows(task: Task) -> Iterator[Columns]:
                 (task.start, task.end),
             )
         while rows := cursor.fetchmany(BATCH):
-            yield columns(rows)
+            yield log.columns(rows)
     finally:
         db.close()
 
@@ -202,29 +203,5 @@ def _postgres_rows(task: Task) -> Iterator[Columns]:
             {"start": task.start, "end": task.end},
         )
         while rows := cursor.fetchmany(BATCH):
-            yield columns(rows)
+            yield log.columns(rows)
         pg.execute("COMMIT")
-
-
-def columns(rows: Sequence[tuple[object, object, object]]) -> Columns:
-    """``(indices, entries, leaf_hashes)`` of rows, values coerced without judgement.
-
-    A tampered row may hold text where bytes belong (SQLite keeps any type): text is
-    encoded, anything else becomes empty bytes or index -1, and the verifier decides.
-    """
-    indices, entries, hashes = zip(*rows, strict=True)
-    if not set(map(type, indices)) <= {int}:
-        indices = tuple(i if isinstance(i, int) else -1 for i in indices)
-    if not (set(map(type, entries)) | set(map(type, hashes))) <= {bytes}:
-        entries, hashes = tuple(map(_to_bytes, entries)), tuple(map(_to_bytes, hashes))
-    return indices, entries, hashes
-
-
-def _to_bytes(value: object) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, str):
-        return value.encode("utf-8", "surrogateescape")
-    if isinstance(value, bytearray | memoryview):
-        return bytes(value)
-    return b""

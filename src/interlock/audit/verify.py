@@ -153,7 +153,7 @@ def read_log(conn: Connection, start: int = 0) -> Generator[log.Columns, None, N
         else:
             cursor.execute(_SQLITE_ROWS)
         while rows := cursor.fetchmany(BATCH):
-            yield shards.columns(rows)
+            yield log.columns(rows)
     finally:
         cursor.close()
 
