@@ -117,16 +117,33 @@ def _connect(host: str, port: int, timeout: float) -> _socket.socket:
 
 
 def _read_all(sock: _socket.socket) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
+    """The whole answer: up to its ``Content-Length`` when it names one (so the hook
+    need not wait for the server to close), else up to the end of the stream."""
+    data = b""
+    expected = -1
+    while len(data) != expected:
         chunk = sock.recv(65536)
         if not chunk:
-            return b"".join(chunks)
-        size += len(chunk)
-        if size > MAX_RESPONSE_BYTES:
+            return data
+        data += chunk
+        if len(data) > MAX_RESPONSE_BYTES:
             raise ValueError("the gateway's answer is too large")
-        chunks.append(chunk)
+        if expected < 0:
+            expected = _expected_length(data)
+    return data
+
+
+def _expected_length(data: bytes) -> int:
+    """Header bytes plus ``Content-Length`` once the head is in; -1 until then (or when
+    the answer names no length, e.g. a chunked one, which is read to its end)."""
+    end = data.find(b"\r\n\r\n")
+    if end < 0:
+        return -1
+    for line in data[:end].split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length" and value.strip().isdigit():
+            return end + 4 + int(value.strip())
+    return -1
 
 
 def _parse(raw: bytes) -> tuple[int, bytes]:
