@@ -17,14 +17,16 @@ Each problem is one line naming the table, the row and what disagrees.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, select
 
 from interlock.approvals.seal import Sealer, default_sealer, seal_key_path
 from interlock.audit import log
+from interlock.errors import TamperError
 from interlock.store.records import grants, requests, votes
 
 #: Entry kinds that change what this module compares (a cheap filter before parsing).
@@ -108,13 +110,11 @@ def check_tables(conn: Connection, *, sealer: Sealer | None = None) -> Integrity
     )
 
 
-def _sealed(sealer: Sealer | None, table: str, row: object, what: str) -> list[str]:
-    from interlock.errors import TamperError
-
+def _sealed(sealer: Sealer | None, table: str, row: Mapping[Any, Any], what: str) -> list[str]:
     if sealer is None:
         return []
     try:
-        sealer.check(table, row, what=what)  # type: ignore[arg-type]
+        sealer.check(table, row, what=what)
     except TamperError as exc:
         return [exc.message]
     return []

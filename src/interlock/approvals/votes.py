@@ -36,7 +36,7 @@ class VoteOutcome:
     required: int
     approvers: tuple[str, ...]
     #: The request as this ballot left it (for notifications, without re-reading it).
-    record: RequestRecord | None = field(default=None, repr=False, compare=False)
+    record: RequestRecord = field(repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -190,7 +190,7 @@ def vote(request_id: RequestId, body: VoteIn, token: Token, gw: Gw) -> Response:
     else:
         comment = body.comment or ""
         outcome = gw.approvals.deny(request_id, token, comment=comment, channel="api")
-    gw.voted(outcome.record if outcome.record is not None else gw.show(request_id).record)
+    gw.voted(outcome.record)
     return fast_json(
         {"status": outcome.status, "approvals": outcome.approvals, "required": outcome.required}
     )
