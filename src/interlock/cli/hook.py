@@ -13,7 +13,7 @@ from typing import Any
 
 def register(sub: Any) -> None:
     """Add the ``hook`` verb."""
-    from interlock.integrations.hook import ADAPTERS
+    from interlock.integrations.answer import ADAPTERS
 
     p: argparse.ArgumentParser = sub.add_parser(
         "hook", help="answer an agent's pre-tool-use hook (stdin JSON -> stdout JSON)"
@@ -24,6 +24,6 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Answer the call; the exit status is what the agent reads."""
-    from interlock.integrations.hook import main
+    from interlock.integrations.answer import main
 
     return main([args.agent])

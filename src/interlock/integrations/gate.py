@@ -19,8 +19,6 @@ shell path; the file and offline paths import the classifier lazily.
 
 from __future__ import annotations
 
-import os
-
 from interlock.integrations.calls import Answer, ToolCall, deny, mcp_verdict
 from interlock.integrations.state import Held, SessionState
 
@@ -212,6 +210,8 @@ def _config(settings: HookSettings) -> Any:
 
 
 def _inside(path: str, cwd: str | None) -> bool:
+    import os  # the file path only; the shell path stays without it (environ.py)
+
     if not cwd:
         return False
     full = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))

@@ -12,10 +12,10 @@ run at the same time. It holds ids and digests only, never a token or a command.
 
 from __future__ import annotations
 
-import os
 import time
 
 from interlock.integrations import jsonlite
+from interlock.integrations.environ import user_dir
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -38,8 +38,7 @@ class Held:
 
 def cache_dir() -> str:
     """``$XDG_CACHE_HOME/interlock/hook`` (default ``~/.cache/interlock/hook``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "interlock", "hook")
+    return f"{user_dir('XDG_CACHE_HOME', '.cache')}/interlock/hook"
 
 
 def fingerprint(call: ToolCall) -> str:
@@ -55,7 +54,7 @@ class SessionState:
 
     def __init__(self, session_id: str | None, root: str | None = None) -> None:
         self.root = root or cache_dir()
-        self.path = os.path.join(self.root, f"{_file_key(session_id or 'no-session')}.json")
+        self.path = f"{self.root}/{_file_key(session_id or 'no-session')}.json"
 
     def recall(self, call: ToolCall) -> Held | None:
         """The request held for ``call`` in this session, if any."""
@@ -90,6 +89,7 @@ class SessionState:
     def _update(self, key: str, entry: dict[str, Any] | None) -> None:
         """Set or drop one entry under an exclusive lock; the file is replaced atomically."""
         import fcntl
+        import os  # only here: the hook's allow path never writes (environ.py)
 
         os.makedirs(self.root, mode=0o700, exist_ok=True)
         with open(os.path.join(self.root, ".lock"), "a") as lock:
