@@ -11,19 +11,19 @@ seal checked, so a ``used_at`` cleared directly in the database is refused, not 
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
-from interlock.approvals.requests import RequestRecord, Status
-from interlock.approvals.seal import default_sealer
+from interlock.approvals.requests import RequestRecord, Status, new_id
+from interlock.approvals.seal import sealer_for
 from interlock.audit.log import stage
 from interlock.errors import TamperError
 from interlock.identity.clock import aware
+from interlock.store.database import moment, run_sql, tx_state
 from interlock.store.records import grants
-from interlock.store.schema import HEAD_ID, audit_entries, audit_head
+from interlock.store.schema import HEAD_ID, audit_entries
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +36,7 @@ class GrantUse:
 
 
 #: Built once (building a statement costs more than running it).
-_INSERT = grants.insert()
 _LOCK = select(grants).where(grants.c.request_id == bindparam("request_id")).with_for_update()
-_LOG_SIZE = select(audit_head.c.size).where(audit_head.c.id == HEAD_ID)
 #: An earlier use of a grant in the log, from where it was issued (entries are bytes:
 #: SQLite matches them with ``instr``, PostgreSQL with ``LIKE`` on ``bytea``).
 _USED_SQLITE = select(audit_entries.c.idx).where(
@@ -61,9 +59,19 @@ _CONSUME = (
 )
 
 
+#: The insert of a new grant as driver SQL (``run_sql``): every allowed submission runs it.
+_INSERT_SQL = (
+    "INSERT INTO grants (id, request_id, digest, issued_at, expires_at, used_at, used_by, "
+    "issued_size, seal) VALUES (?, ?, ?, ?, ?, NULL, NULL, ?, ?)"
+)
+_LOG_SIZE_SQL = "SELECT size FROM audit_head WHERE id = ?"
+#: The transaction-state key of the log's size as this transaction first read it.
+_LOG_SIZE_KEY = "grants.log_size"
+
+
 def issue(conn: Connection, record: RequestRecord, *, now: datetime, actor: str | None) -> str:
     """Issue the grant of an approved request; it expires with the request."""
-    grant_id = "grt-" + secrets.token_hex(6)
+    grant_id = new_id("grt-", 6)
     row = {
         "id": grant_id,
         "request_id": record.id,
@@ -72,13 +80,30 @@ def issue(conn: Connection, record: RequestRecord, *, now: datetime, actor: str 
         "expires_at": record.expires_at,
         "used_at": None,
         "used_by": None,
-        "issued_size": conn.execute(_LOG_SIZE).scalar_one(),
+        "issued_size": _log_size(conn),
     }
-    row["seal"] = default_sealer().seal("grants", row)
-    conn.execute(_INSERT, row)
+    seal = sealer_for(conn).seal("grants", row)
+    issued, expires = moment(conn, now), moment(conn, record.expires_at)
+    values = (grant_id, record.id, record.digest, issued, expires, row["issued_size"], seal)
+    run_sql(conn, _INSERT_SQL, values)
     body = {"request": record.id, "grant": grant_id, "digest": record.digest}
     stage(conn, "grant-issued", actor, {**body, "expires_at": record.expires_at.isoformat()})
     return grant_id
+
+
+def _log_size(conn: Connection) -> int:
+    """The log's size when this transaction first asked: where a use of the grant could
+    first appear (``issued_size``).
+
+    Read once per transaction, so a group commit's batch asks once for all its grants:
+    the entries a transaction stages are written only as it commits, and a size read
+    earlier is only ever smaller, so the search for an earlier use starts no later.
+    """
+    state = tx_state(conn)
+    size = state.get(_LOG_SIZE_KEY)
+    if size is None:
+        size = state[_LOG_SIZE_KEY] = int(run_sql(conn, _LOG_SIZE_SQL, (HEAD_ID,))[0][0])
+    return int(size)
 
 
 def consume(
@@ -91,7 +116,7 @@ def consume(
     row = conn.execute(_LOCK, {"request_id": record.id}).one_or_none()
     if row is None:
         return GrantUse(False, f"request {record.id} has no grant")
-    sealer = default_sealer()
+    sealer = sealer_for(conn)
     sealer.check("grants", row._mapping, what=f"the grant of {record.id}")
     if row.used_at is None:
         _never_used_before(conn, row.id, row.issued_size, record.id)

@@ -14,6 +14,8 @@ as approval. An approved request whose grant was never used expires the same way
 from __future__ import annotations
 
 import json
+import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -23,11 +25,12 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, bindparam, select, update
 
 from interlock.approvals.quorum import Mode, Requirement
-from interlock.approvals.seal import default_sealer
+from interlock.approvals.seal import SEALED, default_sealer, sealer_for
 from interlock.audit.log import stage
 from interlock.errors import DecisionError, NotFoundError
 from interlock.identity.clock import aware
 from interlock.models import Verdict
+from interlock.store.database import moment, run_sql
 from interlock.store.records import grants, requests
 
 
@@ -51,7 +54,6 @@ TRANSITIONS: Mapping[Status, frozenset[Status]] = {
 
 
 #: The hot statements, built once (building a statement costs more than running it).
-_INSERT = requests.insert()
 _LOCK = select(requests).where(requests.c.id == bindparam("request_id")).with_for_update()
 _GRANT_USED = select(grants.c.used_at).where(grants.c.request_id == bindparam("request_id"))
 _TRANSITION = (
@@ -100,15 +102,59 @@ class RequestRecord:
         )
 
 
+#: Every column a new request is written with: the sealed ones, then the seal.
+_INSERTED = (*SEALED["requests"], "seal")
+#: The insert as driver SQL (``run_sql``): every submission runs it.
+_INSERT_SQL = (
+    f"INSERT INTO requests ({', '.join(_INSERTED)}) "  # noqa: S608 - constant column names
+    f"VALUES ({', '.join('?' for _ in _INSERTED)})"
+)
+_MOMENTS = frozenset({"created_at", "expires_at", "updated_at"})
+
+
 def insert(conn: Connection, values: Mapping[str, Any]) -> RequestRecord:
     """Store a new request and return it; ``values`` are its columns, lists as lists."""
     row = dict(values)
-    for key in ("approver_groups", "environments"):
-        row[key] = json.dumps(list(row[key]))
-    row["detail"] = json.dumps(row["detail"], sort_keys=True)
-    row["seal"] = default_sealer().seal("requests", row)
-    conn.execute(_INSERT, row)
-    return _record(row)
+    groups, environments = tuple(row["approver_groups"]), tuple(row["environments"])
+    row["approver_groups"] = json.dumps(list(groups))
+    row["environments"] = json.dumps(list(environments))
+    detail = row["detail"]
+    row["detail"] = json.dumps(detail, sort_keys=True)
+    row["seal"] = sealer_for(conn).seal("requests", row)
+    bound = [moment(conn, row[c]) if c in _MOMENTS else row[c] for c in _INSERTED]
+    run_sql(conn, _INSERT_SQL, tuple(bound))
+    # the record from the values at hand: parsing back what was just encoded is waste
+    return _record(row, (groups, environments, detail))
+
+
+def new_id(prefix: str, nbytes: int) -> str:
+    """``prefix`` and ``nbytes`` random bytes in hex: the id of a new request or grant.
+
+    From the operating system's CSPRNG like ``secrets.token_hex``, but read 4 KiB at a
+    time: a ``getrandom`` call per id costs more than the rest of making it. The buffer
+    is emptied in a forked child, so two processes never hand out the same bytes.
+    """
+    with _random_lock:
+        if len(_random) < nbytes:
+            _random[:] = os.urandom(_RANDOM_BUFFER)
+        drawn = bytes(_random[-nbytes:])
+        del _random[-nbytes:]
+    return prefix + drawn.hex()
+
+
+_RANDOM_BUFFER = 4096
+_random = bytearray()
+_random_lock = threading.Lock()
+
+
+def _forked() -> None:
+    """In a forked child: forget the parent's bytes (and a lock a parent thread held)."""
+    global _random_lock  # noqa: PLW0603 - replaced in the child only
+    _random_lock = threading.Lock()
+    _random.clear()
+
+
+os.register_at_fork(after_in_child=_forked)
 
 
 def lock(conn: Connection, request_id: str, *, now: datetime, actor: str | None) -> RequestRecord:
@@ -150,7 +196,7 @@ def transition(
             f"request {record.id} is {record.status.value}; it cannot become {to.value}"
         )
     changed = {"status": to.value, "updated_at": now, "status_reason": reason}
-    seal = default_sealer().seal("requests", {**record.stored, **changed})
+    seal = sealer_for(conn).seal("requests", {**record.stored, **changed})
     conn.execute(
         _TRANSITION,
         {
@@ -201,7 +247,18 @@ def _checked(m: RowMapping) -> RequestRecord:
     return _record(m)
 
 
-def _record(m: RowMapping | Mapping[str, Any]) -> RequestRecord:
+def _record(
+    m: RowMapping | Mapping[str, Any],
+    parsed: tuple[tuple[str, ...], tuple[str, ...], Mapping[str, Any]] | None = None,
+) -> RequestRecord:
+    """The record of stored columns ``m``; ``parsed``: its JSON columns, if decoded."""
+    if parsed is None:
+        parsed = (
+            tuple(json.loads(m["approver_groups"])),
+            tuple(json.loads(m["environments"])),
+            json.loads(m["detail"]),
+        )
+    groups, environments, detail = parsed
     return RequestRecord(
         id=m["id"],
         status=Status(m["status"]),
@@ -209,14 +266,14 @@ def _record(m: RowMapping | Mapping[str, Any]) -> RequestRecord:
         kind=m["kind"],
         digest=m["digest"],
         required_approvals=int(m["required_approvals"]),
-        approver_groups=tuple(json.loads(m["approver_groups"])),
+        approver_groups=groups,
         requester_human=m["requester_human"],
         requester_agent=m["requester_agent"],
-        environments=tuple(json.loads(m["environments"])),
+        environments=environments,
         summary=m["summary"],
         task=m["task"],
         rationale=m["rationale"],
-        detail=json.loads(m["detail"]),
+        detail=detail,
         break_glass=bool(m["break_glass"]),
         created_at=aware(m["created_at"]),
         expires_at=aware(m["expires_at"]),

@@ -31,8 +31,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import Connection
+
 from interlock.errors import AuditError, TamperError
 from interlock.identity.clock import aware
+from interlock.store.database import tx_state
 
 #: Columns each sealed table binds, in a fixed order (everything but ids the database
 #: assigns and the seal itself).
@@ -146,14 +149,44 @@ _lock = threading.Lock()
 _cache: dict[Path, Sealer] = {}
 
 
+_by_setting: dict[tuple[str | None, str], Sealer] = {}
+
+
 def default_sealer() -> Sealer:
-    """The sealer of :func:`seal_key_path`, creating the key file if there is none."""
+    """The sealer of :func:`seal_key_path`, creating the key file if there is none.
+
+    Every sealed write and check asks, so the answer is remembered per setting (the
+    variable, and the working directory a relative path depends on): resolving the
+    path costs more than the HMAC.
+    """
+    configured = os.environ.get("INTERLOCK_SEAL_KEY")
+    relative = not (configured and os.path.isabs(configured))
+    setting = (configured, os.getcwd() if relative else "")
+    sealer = _by_setting.get(setting)
+    if sealer is not None:
+        return sealer
     path = seal_key_path()
-    sealer = _cache.get(path)
-    if sealer is None:
-        with _lock:
-            sealer = _cache.get(path) or Sealer(_read_or_create(path))
-            _cache[path] = sealer
+    with _lock:
+        sealer = _cache.get(path) or Sealer(_read_or_create(path))
+        _cache[path] = sealer
+        _by_setting[setting] = sealer
+    return sealer
+
+
+#: The transaction-state key of the sealer a transaction resolved.
+_TX_SEALER = "seal.sealer"
+
+
+def sealer_for(conn: Connection) -> Sealer:
+    """:func:`default_sealer`, resolved once per transaction of ``conn``.
+
+    A submission seals two rows and a group commit's batch many more; resolving the key
+    path asks the operating system for the working directory each time.
+    """
+    state = tx_state(conn)
+    sealer = state.get(_TX_SEALER)
+    if not isinstance(sealer, Sealer):
+        sealer = state[_TX_SEALER] = default_sealer()
     return sealer
 
 

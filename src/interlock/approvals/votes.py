@@ -18,7 +18,7 @@ from sqlalchemy import Connection, bindparam, select
 from interlock.approvals import grants
 from interlock.approvals.quorum import Ballot, Tally, check_voter, reached, tally
 from interlock.approvals.requests import RequestRecord, Status, transition
-from interlock.approvals.seal import default_sealer
+from interlock.approvals.seal import sealer_for
 from interlock.audit.log import stage
 from interlock.errors import InputError, VoteRefusedError
 from interlock.identity.clock import aware
@@ -110,7 +110,7 @@ def _insert(conn: Connection, request_id: str, ballot: Cast, now: datetime) -> N
         "comment": ballot.comment,
         "cast_at": now,
     }
-    row["seal"] = default_sealer().seal("votes", row)
+    row["seal"] = sealer_for(conn).seal("votes", row)
     conn.execute(_INSERT, row)
 
 
@@ -129,7 +129,7 @@ def _audit_body(record: RequestRecord, ballot: Cast) -> dict[str, object]:
 
 def stored(conn: Connection, request_id: str) -> list[Ballot]:
     """Every ballot on ``request_id`` in the order cast, each checked against its seal."""
-    sealer = default_sealer()
+    sealer = sealer_for(conn)
     ballots = []
     for r in conn.execute(_OF_REQUEST, {"request_id": request_id}):
         sealer.check("votes", r._mapping, what=f"the ballot of {r.voter} on {request_id}")

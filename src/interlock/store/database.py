@@ -17,7 +17,8 @@ How each dialect serialises writers:
   with ``NORMAL`` keeps the file consistent but may lose the last commits on power
   loss, and losing a commit here
   could resurrect a consumed single-use grant or drop an audit entry whose effect
-  already happened. Group commit (``append_many``) pays for the extra fsync.
+  already happened. Group commit pays for the extra fsync: ``append_many`` for a batch
+  of audit entries, :meth:`Store.run_grouped` for concurrent submissions (``group.py``).
 * **PostgreSQL** (``psycopg`` 3): READ COMMITTED transactions in which transitions
   lock the rows they change with ``SELECT ... FOR UPDATE`` (:func:`lock_rows`).
   Deadlocks and serialization failures are retried by :meth:`Store.run_in_transaction`.
@@ -28,7 +29,8 @@ entries there, so the log's single head row is locked only for the last moments 
 transaction instead of from its first audit event on). Every transaction starts with
 empty staging (:func:`tx_state`), and a commit with staged work never run is refused,
 so nothing staged can be lost silently or leak into the next transaction on the same
-pooled connection.
+pooled connection. :func:`after_commit` registers a step for after a successful
+commit (process-local caches of what was written).
 
 Any database error leaves this module as :class:`interlock.errors.StoreError`; the
 caller treats the action as not allowed.
@@ -36,12 +38,14 @@ caller treats the action as not allowed.
 
 from __future__ import annotations
 
+import logging
 import random
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -54,6 +58,8 @@ from interlock.errors import StoreError
 
 T = TypeVar("T")
 
+log = logging.getLogger(__name__)
+
 Dialect = Literal["sqlite", "postgresql"]
 
 #: How long a SQLite writer waits for the lock before failing (milliseconds).
@@ -61,6 +67,12 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 #: The ``Connection.info`` key of the per-transaction state (reset at every begin).
 _TX_STATE = "interlock.tx"
+
+#: The transaction-state key of the DB-API cursor :func:`run_sql` reuses.
+_TX_CURSOR = "store.cursor"
+
+#: How many times a transaction is run again after a lock conflict.
+RETRIES = 5
 
 #: PostgreSQL SQLSTATEs worth retrying: serialization_failure, deadlock_detected.
 _PG_RETRYABLE = frozenset({"40001", "40P01"})
@@ -78,6 +90,9 @@ class Store:
         self._writer: AbstractContextManager[object] = (
             threading.RLock() if self.dialect == "sqlite" else nullcontext()
         )
+        from interlock.store.group import GroupCommit
+
+        self._group = GroupCommit(self)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -86,12 +101,24 @@ class Store:
             with self._writer, self.engine.begin() as conn:
                 yield conn
                 run_before_commit(conn)
+                state = tx_state(conn)
+            run_after_commit(state)
         except (SQLAlchemyError, sqlite3.Error) as exc:
             raise store_error(exc) from exc
         except Exception as exc:
             if _is_psycopg_error(exc):
                 raise store_error(exc) from exc
             raise
+
+    @contextmanager
+    def begin_write(self) -> Iterator[Connection]:
+        """A write transaction, raw: the writer queue, then ``BEGIN``; commit at the end.
+
+        Nothing staged is run and no error is converted: the building block of
+        :meth:`run_in_transaction` and of group commit, which do both themselves.
+        """
+        with self._writer, self.engine.begin() as conn:
+            yield conn
 
     @contextmanager
     def read_transaction(self) -> Iterator[Connection]:
@@ -118,7 +145,7 @@ class Store:
                 raise store_error(exc) from exc
             raise
 
-    def run_in_transaction(self, fn: Callable[[Connection], T], retries: int = 5) -> T:
+    def run_in_transaction(self, fn: Callable[[Connection], T], retries: int = RETRIES) -> T:
         """Run ``fn(conn)`` in one transaction, retrying it on lock conflicts.
 
         Retried (up to ``retries`` more times, with jittered exponential backoff):
@@ -129,20 +156,34 @@ class Store:
         attempt = 0
         while True:
             try:
-                with self._writer, self.engine.begin() as conn:
+                with self.begin_write() as conn:
                     result = fn(conn)
                     run_before_commit(conn)
-                    return result
-            except (SQLAlchemyError, sqlite3.Error) as exc:
+                    state = tx_state(conn)
+                run_after_commit(state)
+                return result
+            except Exception as exc:
+                if not is_database_error(exc):
+                    raise
                 if attempt >= retries or not is_retryable(exc):
                     raise store_error(exc) from exc
-            except Exception as exc:
-                if not _is_psycopg_error(exc):
-                    raise
-                if attempt >= retries or not is_retryable(exc):  # raised on a raw cursor
-                    raise store_error(exc) from exc
             attempt += 1
-            time.sleep(min(0.5, 0.005 * 2**attempt) * (0.5 + random.random()))  # noqa: S311
+            backoff(attempt)
+
+    def run_grouped(self, fn: Callable[[Connection], T]) -> T:
+        """Like :meth:`run_in_transaction`, but sharing one commit with concurrent callers.
+
+        For the hot write path (submissions): callers that arrive while another batch
+        is being written are run together in one transaction, each in a savepoint of
+        its own, and committed once (``group.py``). A caller's errors reach it alone;
+        its result is returned only after the shared commit.
+        """
+        return self._group.run(fn)
+
+    def grouped_soon(self) -> AbstractContextManager[None]:
+        """Announce a :meth:`run_grouped` call this thread will make once its work is
+        ready (see ``GroupCommit.coming``): a batch being formed waits for it briefly."""
+        return self._group.coming()
 
     def close(self) -> None:
         """Release every pooled connection."""
@@ -183,6 +224,51 @@ def run_before_commit(conn: Connection) -> None:
         steps.pop(key)(conn)
 
 
+def after_commit(conn: Connection, key: str, step: Callable[[], None]) -> None:
+    """Run ``step()`` once after ``conn``'s transaction has committed, never if it does not.
+
+    For process-local caches of what the transaction wrote: filled only once the rows
+    are durable, so a rolled-back transaction (or savepoint) leaves no trace in them.
+    Registering the same ``key`` again in one transaction keeps the first step.
+    """
+    tx_state(conn).setdefault("after_commit", {}).setdefault(key, step)
+
+
+def run_after_commit(state: dict[str, Any]) -> None:
+    """Run the after-commit steps of a committed transaction's ``state``.
+
+    The transaction has committed, so a step that fails must not turn it into an error
+    for the caller (who would take a durable change for a failed one): it is logged.
+    """
+    for step in state.get("after_commit", {}).values():
+        try:
+            step()
+        except Exception:
+            log.exception("an after-commit step failed (the transaction is committed)")
+
+
+def save_tx_state(conn: Connection) -> dict[str, Any]:
+    """A copy of ``conn``'s transaction state, for :func:`restore_tx_state` at a savepoint.
+
+    The state holds registries (dicts) and staged items (lists), one level deep; both
+    are copied, so what is registered or staged after the copy is not in it.
+    """
+    return {key: _copied(value) for key, value in tx_state(conn).items()}
+
+
+def restore_tx_state(conn: Connection, saved: dict[str, Any]) -> None:
+    """Put back the state saved when a savepoint began (it has been rolled back to)."""
+    conn.info[_TX_STATE] = saved
+
+
+def _copied(value: object) -> object:
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, list):
+        return list(value)
+    return value
+
+
 def _reset_tx_state(conn: Connection) -> None:
     conn.info[_TX_STATE] = {}
 
@@ -215,6 +301,61 @@ def is_retryable(exc: BaseException) -> bool:
         message = str(orig).lower()
         return "locked" in message or "busy" in message
     return False
+
+
+def run_sql(
+    conn: Connection, sql: str, params: tuple[object, ...] | list[Any] = ()
+) -> list[tuple[Any, ...]]:
+    """Run constant SQL written with ``?`` placeholders on either dialect; its rows.
+
+    Straight on the DB-API cursor of ``conn``'s transaction (a list of parameter tuples
+    is an ``executemany``), for the statements every decision runs: the SQL expression
+    layer, even ``exec_driver_sql``, costs several times what SQLite takes to run them.
+    Values must be bound as the store's column types write them (see :func:`moment`).
+    Only ever pass constant SQL; values go in ``params``. The engine's
+    ``after_cursor_execute`` listeners still hear of each statement (instrumentation
+    and the crash suite's kill points see these as they see any other).
+    """
+    if conn.dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")
+    state = tx_state(conn)
+    cursor = state.get(_TX_CURSOR)
+    if cursor is None:  # one per transaction: making one costs as much as a statement
+        cursor = state[_TX_CURSOR] = conn.connection.cursor()
+    many = isinstance(params, list)
+    if isinstance(params, list):
+        cursor.executemany(sql, params)
+    else:
+        cursor.execute(sql, params)
+    rows = [tuple(row) for row in cursor.fetchall()] if cursor.description else []
+    listeners = conn.dispatch.after_cursor_execute
+    if listeners:
+        listeners(conn, cursor, sql, params, None, many)
+    return rows
+
+
+def moment(conn: Connection, at: datetime) -> object:
+    """A timestamp bound as the store's ``DateTime`` columns write it on this dialect.
+
+    SQLite has no timestamp type: SQLAlchemy writes UTC text without an offset (and
+    reads it back naive; ``aware`` makes it UTC again). The PostgreSQL driver binds the
+    aware datetime itself.
+    """
+    if conn.dialect.name == "sqlite":
+        utc = at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo is not None else at
+        # what strftime("%Y-%m-%d %H:%M:%S.%f") writes, at a tenth of its cost
+        return utc.isoformat(" ", "microseconds")
+    return at
+
+
+def is_database_error(exc: BaseException) -> bool:
+    """Whether ``exc`` came from the database or its driver (raised via SQLAlchemy or not)."""
+    return isinstance(exc, SQLAlchemyError | sqlite3.Error) or _is_psycopg_error(exc)
+
+
+def backoff(attempt: int) -> None:
+    """Sleep before retry ``attempt`` of a transaction (jittered, exponential, capped)."""
+    time.sleep(min(0.5, 0.005 * 2**attempt) * (0.5 + random.random()))  # noqa: S311
 
 
 def store_error(exc: BaseException) -> StoreError:
@@ -284,4 +425,5 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_on_begin(conn: Connection) -> None:
     _reset_tx_state(conn)
     read_only = conn.get_execution_options().get("interlock_read_only", False)
-    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    # on the DB-API connection: the statement layer would cost more than the BEGIN
+    conn.connection.driver_connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")  # type: ignore[union-attr]

@@ -26,6 +26,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import (
@@ -38,6 +39,7 @@ from sqlalchemy import (
 
 from interlock.identity.clock import aware
 from interlock.models import Verdict
+from interlock.store.database import after_commit, moment, run_sql
 from interlock.store.watch_records import watch_actions, watch_sessions, watch_targets
 from interlock.watch.targets import ANY, Op, TargetRef
 
@@ -114,35 +116,6 @@ _ACTION_COLUMNS = (
 )
 
 
-def _driver(
-    conn: Connection, sql: str, params: tuple[object, ...] | list[Any]
-) -> list[tuple[Any, ...]]:
-    """Run constant driver SQL written with ``?`` placeholders on either dialect.
-
-    Straight on the DB-API cursor of ``conn``'s transaction (a list of parameter
-    tuples is an ``executemany``): even ``exec_driver_sql`` costs several times what
-    SQLite takes to run these statements. Returns the rows, if any.
-    """
-    if conn.dialect.paramstyle != "qmark":
-        sql = sql.replace("?", "%s")
-    cursor = conn.connection.cursor()
-    try:
-        if isinstance(params, list):
-            cursor.executemany(sql, params)
-        else:
-            cursor.execute(sql, params)
-        return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
-    finally:
-        cursor.close()
-
-
-def _moment(conn: Connection, at: datetime) -> object:
-    """A timestamp as the store's ``DateTime`` type writes it on this dialect."""
-    if conn.dialect.name == "sqlite":
-        return aware(at).strftime("%Y-%m-%d %H:%M:%S.%f")
-    return at
-
-
 def _read_moment(value: object) -> datetime | None:
     if value is None:
         return None
@@ -154,7 +127,7 @@ def _read_moment(value: object) -> datetime | None:
 
 
 def _bump(conn: Connection, session_id: str, now: datetime) -> SessionState | None:
-    rows = _driver(conn, _TOUCH_SQL, (_moment(conn, now), session_id))
+    rows = run_sql(conn, _TOUCH_SQL, (moment(conn, now), session_id))
     if not rows:
         return None
     row = rows[0]
@@ -223,15 +196,15 @@ class Entry:
 def record(conn: Connection, entry: Entry, *, state: SessionState, limit: int) -> None:
     """Insert ``entry`` and its targets; prune the session's oldest rows past ``limit``."""
     values = _columns(entry)
-    values["at"] = _moment(conn, entry.at)
-    action_id = _driver(conn, _INSERT_SQL, tuple(values.values()))[0][0]
+    values["at"] = moment(conn, entry.at)
+    action_id = run_sql(conn, _INSERT_SQL, tuple(values.values()))[0][0]
     if entry.targets:
-        at = _moment(conn, entry.at)
+        at = moment(conn, entry.at)
         rows = [
             (action_id, entry.session_id, t.family[:200], t.name[:300], t.op.value, at)
             for t in entry.targets
         ]
-        _driver(conn, _INSERT_TARGETS_SQL, rows)
+        run_sql(conn, _INSERT_TARGETS_SQL, rows)
     if state.kept > max(1, limit):
         _prune(conn, entry.session_id, max(1, limit))
 
@@ -371,9 +344,9 @@ def related(
         f"WHERE ({' OR '.join(arms)}) AND t.at >= ? AND (t.op = 'delete' OR {refused}) "
         "ORDER BY a.id DESC"
     )
-    params.append(_moment(conn, since))
+    params.append(moment(conn, since))
     out: dict[int, Related] = {}
-    for row in _driver(conn, sql, tuple(params)):
+    for row in run_sql(conn, sql, tuple(params)):
         entry = _entry_of(row[:-1])
         if entry.id not in out:
             out[entry.id or 0] = Related(entry, bool(row[-1]))
@@ -412,17 +385,24 @@ def has_done(conn: Connection, agent: str, action_class: str) -> bool:
     """Whether ``agent`` was ever seen doing ``action_class`` (within kept history).
 
     A class once seen stays seen, so this process remembers positive answers per
-    database and asks the store only about classes it has not seen the agent do.
+    database and asks the store only about classes it has not seen the agent do. An
+    answer is remembered only once ``conn``'s transaction has committed: the row that
+    gave it may be one this transaction (or an earlier submission of its group commit)
+    wrote, which a rollback would take back.
     """
     key = (conn.engine.url.render_as_string(hide_password=True), agent)
     with _seen_lock:
         if action_class in _seen.get(key, ()):
             return True
-    done = bool(_driver(conn, _DONE_SQL, (agent, action_class)))
+    done = bool(run_sql(conn, _DONE_SQL, (agent, action_class)))
     if done:
-        with _seen_lock:
-            _seen.setdefault(key, set()).add(action_class)
+        after_commit(conn, f"watch.seen {agent} {action_class}", partial(_saw, key, action_class))
     return done
+
+
+def _saw(key: tuple[str, str], action_class: str) -> None:
+    with _seen_lock:
+        _seen.setdefault(key, set()).add(action_class)
 
 
 def recent(conn: Connection, session_id: str, *, limit: int = 50) -> list[Entry]:

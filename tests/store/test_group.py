@@ -1,0 +1,254 @@
+"""Group commit: concurrent writers share one transaction, each in its own savepoint."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import event, insert, select
+from sqlalchemy.engine import Connection
+
+from interlock.audit.log import read_entry, stage
+from interlock.audit.verify import verify_log
+from interlock.errors import InputError, StoreError
+from interlock.store import Store, group
+from interlock.store.database import after_commit
+from interlock.store.records import principals
+from interlock.store.schema import audit_entries
+
+WRITERS = 6
+_EPOCH = datetime(2026, 11, 22, tzinfo=UTC)
+
+
+def _note(name: str) -> Callable[[Connection], str]:
+    """Work that writes one row and stages one audit entry, both named ``name``."""
+
+    def work(conn: Connection) -> str:
+        row = {"name": name, "kind": "human", "groups": "[]", "created_at": _EPOCH}
+        conn.execute(insert(principals), row)
+        stage(conn, "note-written", None, {"note": name})
+        return name
+
+    return work
+
+
+def _failing(conn: Connection) -> str:
+    _note("doomed")(conn)  # its row and entry must be rolled back with it
+    raise InputError("this submission is refused")
+
+
+def _notes(store: Store) -> list[str]:
+    with store.read_transaction() as conn:
+        return sorted(conn.execute(select(principals.c.name)).scalars())
+
+
+def _audited(store: Store) -> list[str]:
+    with store.read_transaction() as conn:
+        indices = conn.execute(select(audit_entries.c.idx).order_by(audit_entries.c.idx))
+        return [json.loads(read_entry(conn, i))["body"]["note"] for i in indices.scalars()]
+
+
+@contextmanager
+def _commits(store: Store) -> Iterator[list[int]]:
+    """Count the commits made on ``store`` while the block runs."""
+    seen: list[int] = []
+
+    def counted(_conn: Any) -> None:
+        seen.append(1)
+
+    event.listen(store.engine, "commit", counted)
+    try:
+        yield seen
+    finally:
+        event.remove(store.engine, "commit", counted)
+
+
+def _grouped(store: Store, works: list[Callable[[Connection], str]]) -> list[str | Exception]:
+    """Run ``works`` through ``run_grouped`` from threads, the first holding the others
+    back until all are queued, so that they form one batch behind it."""
+    results: list[str | Exception | None] = [None] * len(works)
+    queued = threading.Event()
+
+    def first(conn: Connection) -> str:
+        assert queued.wait(30)
+        return works[0](conn)
+
+    def runner(i: int) -> None:
+        try:
+            results[i] = store.run_grouped(first if i == 0 else works[i])
+        except Exception as exc:  # collected for the assertions
+            results[i] = exc
+
+    threads = [threading.Thread(target=runner, args=(0,))]
+    threads[0].start()
+    deadline = time.monotonic() + 30
+    while not store._group._leader.locked():  # the first one leads, holding the others
+        assert time.monotonic() < deadline
+        time.sleep(0.001)
+    threads += [threading.Thread(target=runner, args=(i,)) for i in range(1, len(works))]
+    for t in threads[1:]:
+        t.start()
+    while len(store._group._queue) < len(works) - 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.001)
+    queued.set()
+    for t in threads:
+        t.join(timeout=60)
+    assert all(r is not None for r in results), "a writer never finished"
+    return [r for r in results if r is not None]
+
+
+def test_concurrent_writers_are_all_recorded_in_one_commit_per_batch(store: Store) -> None:
+    names = [f"w{i}" for i in range(WRITERS)]
+    with _commits(store) as commits:
+        results = _grouped(store, [_note(n) for n in names])
+    assert results == names
+    assert len(commits) == 2  # the first alone, then everyone queued behind it at once
+    assert _notes(store) == sorted(names)
+    assert _audited(store) == names  # one total order: the order the work ran in
+    with store.read_transaction() as conn:
+        assert verify_log(conn, []).size == WRITERS
+
+
+def test_a_failing_writer_loses_only_its_own_work(store: Store) -> None:
+    works = [_note("w0"), _note("w1"), _failing, _note("w3")]
+    results = _grouped(store, works)
+    assert results[:2] == ["w0", "w1"]
+    assert results[3] == "w3"
+    assert isinstance(results[2], InputError)
+    assert _notes(store) == ["w0", "w1", "w3"]
+    assert _audited(store) == ["w0", "w1", "w3"]  # the doomed entry was unstaged
+    with store.read_transaction() as conn:
+        assert verify_log(conn, []).size == 3
+
+
+def test_a_database_error_of_one_writer_is_a_store_error_for_it_alone(store: Store) -> None:
+    def broken(conn: Connection) -> str:
+        conn.exec_driver_sql("SELECT * FROM no_such_table")
+        return "never"
+
+    results = _grouped(store, [_note("w0"), _note("w1"), broken, _note("w3")])
+    assert isinstance(results[2], StoreError)
+    assert [r for r in results if isinstance(r, str)] == ["w0", "w1", "w3"]
+    assert _notes(store) == ["w0", "w1", "w3"]
+
+
+def test_a_batch_whose_commit_fails_is_all_or_nothing(store: Store) -> None:
+    commits: list[int] = []
+
+    def refuse_the_second(_conn: Any) -> None:  # the lone first write, then the batch
+        commits.append(1)
+        if len(commits) == 2:
+            raise RuntimeError("the disk is full")
+
+    event.listen(store.engine, "commit", refuse_the_second)
+    try:
+        results = _grouped(store, [_note(f"w{i}") for i in range(4)])
+    finally:
+        event.remove(store.engine, "commit", refuse_the_second)
+    assert results[0] == "w0"
+    assert all(isinstance(r, RuntimeError) for r in results[1:])
+    assert _notes(store) == ["w0"]
+    assert _audited(store) == ["w0"]
+    with store.read_transaction() as conn:
+        assert verify_log(conn, []).size == 1
+
+
+def test_after_commit_steps_run_only_for_committed_work(store: Store) -> None:
+    ran: list[str] = []
+
+    def remembering(name: str, fail: bool) -> Callable[[Connection], str]:
+        def work(conn: Connection) -> str:
+            after_commit(conn, name, lambda: ran.append(name))
+            if fail:
+                raise InputError("refused")
+            return _note(name)(conn)
+
+        return work
+
+    _grouped(store, [remembering("a", False), remembering("b", True), remembering("c", False)])
+    assert sorted(ran) == ["a", "c"]
+
+
+def test_a_lone_writer_needs_no_savepoint_and_still_fails_alone(store: Store) -> None:
+    assert store.run_grouped(_note("alone")) == "alone"
+    with pytest.raises(InputError):
+        store.run_grouped(_failing)
+    assert _notes(store) == ["alone"]
+    assert _audited(store) == ["alone"]
+
+
+def test_a_leader_waits_for_an_announced_writer_to_share_its_commit(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(group, "LINGER_SECONDS", 30.0)
+    ready, announced = threading.Event(), threading.Event()
+    results: list[str] = []
+
+    def announced_writer() -> None:
+        with store.grouped_soon():
+            announced.set()
+            assert ready.wait(30)  # still preparing while the leader lingers
+            results.append(store.run_grouped(_note("late")))
+
+    late = threading.Thread(target=announced_writer)
+    late.start()
+    assert announced.wait(30)
+    with _commits(store) as commits:
+        leader = threading.Thread(target=lambda: results.append(store.run_grouped(_note("lead"))))
+        leader.start()
+        deadline = time.monotonic() + 30
+        while not (store._group._leader.locked() and store._group._queue):
+            assert time.monotonic() < deadline
+            time.sleep(0.001)
+        ready.set()
+        leader.join(30)
+        late.join(30)
+    assert sorted(results) == ["late", "lead"]
+    assert len(commits) == 1  # one batch: the leader waited for the announced writer
+    assert _audited(store) == ["lead", "late"]
+
+
+def test_a_stale_or_withdrawn_announcement_is_not_waited_for(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(group, "LINGER_SECONDS", 30.0)
+    monkeypatch.setattr(group, "FRESH_SECONDS", 0.0)  # every announcement is stale at once
+    with store.grouped_soon():
+        began = time.monotonic()
+        assert store.run_grouped(_note("alone")) == "alone"  # its own announcement ends here
+    slow = threading.Event()
+
+    def preparing_for_ever() -> None:
+        with store.grouped_soon():
+            slow.wait(30)
+
+    stuck = threading.Thread(target=preparing_for_ever)
+    stuck.start()
+    try:
+        assert store.run_grouped(_note("next")) == "next"
+    finally:
+        slow.set()
+        stuck.join(30)
+    assert time.monotonic() - began < 10
+    with pytest.raises(InputError), store.grouped_soon():
+        raise InputError("refused while deciding")  # withdrawn: nobody waits for it
+    assert store._group._coming == {}
+
+
+def test_a_failing_after_commit_step_does_not_undo_the_answer(store: Store) -> None:
+    def broken() -> None:
+        raise RuntimeError("the cache is broken")
+
+    def work(conn: Connection) -> str:
+        after_commit(conn, "broken", broken)
+        return _note("kept")(conn)
+
+    assert store.run_grouped(work) == "kept"
+    assert _notes(store) == ["kept"]
