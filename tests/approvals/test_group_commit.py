@@ -99,12 +99,17 @@ def _batches(world: World, *, fail_batches: bool = False) -> Iterator[list[int]]
         if size:
             sizes.append(size)
 
+    def on_rollback(conn: Any) -> None:  # an attempt rolled back carried nothing
+        conn.info.pop("records", None)
+
     world.service._record = counted  # type: ignore[method-assign]
     event.listen(world.store.engine, "commit", on_commit)
+    event.listen(world.store.engine, "rollback", on_rollback)
     try:
         yield sizes
     finally:
         event.remove(world.store.engine, "commit", on_commit)
+        event.remove(world.store.engine, "rollback", on_rollback)
         _restore(world, record)
 
 

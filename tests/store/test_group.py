@@ -252,3 +252,41 @@ def test_a_failing_after_commit_step_does_not_undo_the_answer(store: Store) -> N
 
     assert store.run_grouped(work) == "kept"
     assert _notes(store) == ["kept"]
+
+
+@contextmanager
+def _savepoints(store: Store) -> Iterator[list[str]]:
+    """The savepoint statements run on ``store`` while the block runs."""
+    seen: list[str] = []
+
+    def heard(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if "SAVEPOINT" in statement.upper():
+            seen.append(statement)
+
+    event.listen(store.engine, "after_cursor_execute", heard)
+    try:
+        yield seen
+    finally:
+        event.remove(store.engine, "after_cursor_execute", heard)
+
+
+def test_a_batch_that_raises_nothing_takes_no_savepoints(store: Store) -> None:
+    with _savepoints(store) as savepoints, _commits(store) as commits:
+        results = _grouped(store, [_note(f"w{i}") for i in range(4)])
+    assert results == [f"w{i}" for i in range(4)]
+    assert savepoints == []
+    assert len(commits) == 2  # the first alone, then the other three together
+    assert _audited(store) == [f"w{i}" for i in range(4)]
+
+
+def test_work_that_raises_reruns_its_batch_in_savepoints(store: Store) -> None:
+    """The unguarded attempt is rolled back whole; the guarded one isolates the failure."""
+    with _savepoints(store) as savepoints, _commits(store) as commits:
+        results = _grouped(store, [_note("w0"), _note("w1"), _failing, _note("w3")])
+    assert results[:2] == ["w0", "w1"]
+    assert isinstance(results[2], InputError)
+    assert results[3] == "w3"
+    assert savepoints  # the rerun guarded each work
+    assert len(commits) == 2
+    assert _notes(store) == ["w0", "w1", "w3"]
+    assert _audited(store) == ["w0", "w1", "w3"]

@@ -22,7 +22,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, select
 
 from interlock.approvals.quorum import Mode, Requirement
 from interlock.approvals.seal import SEALED, default_sealer, sealer_for
@@ -56,15 +56,10 @@ TRANSITIONS: Mapping[Status, frozenset[Status]] = {
 #: The hot statements, built once (building a statement costs more than running it).
 _LOCK = select(requests).where(requests.c.id == bindparam("request_id")).with_for_update()
 _GRANT_USED = select(grants.c.used_at).where(grants.c.request_id == bindparam("request_id"))
-_TRANSITION = (
-    update(requests)
-    .where(requests.c.id == bindparam("rid"), requests.c.status == bindparam("was"))
-    .values(
-        status=bindparam("to"),
-        updated_at=bindparam("at"),
-        status_reason=bindparam("why"),
-        seal=bindparam("seal"),
-    )
+#: A transition as driver SQL (``run_sql``): every decisive vote runs it.
+_TRANSITION_SQL = (
+    "UPDATE requests SET status = ?, updated_at = ?, status_reason = ?, seal = ? "
+    "WHERE id = ? AND status = ?"
 )
 
 
@@ -197,17 +192,8 @@ def transition(
         )
     changed = {"status": to.value, "updated_at": now, "status_reason": reason}
     seal = sealer_for(conn).seal("requests", {**record.stored, **changed})
-    conn.execute(
-        _TRANSITION,
-        {
-            "rid": record.id,
-            "was": record.status.value,
-            "to": to.value,
-            "at": now,
-            "why": reason,
-            "seal": seal,
-        },
-    )
+    bound = (to.value, moment(conn, now), reason, seal, record.id, record.status.value)
+    run_sql(conn, _TRANSITION_SQL, bound)
     body = {"request": record.id, "from": record.status.value, "to": to.value, "reason": reason}
     stage(conn, f"request-{to.value}", actor, {**body, **(extra or {})})
     stored = {**record.stored, **changed, "seal": seal}

@@ -160,9 +160,10 @@ class ApprovalService:
         """Who ``token`` is, to decide with, before any write lock is taken.
 
         Remembered for :data:`AUTH_CACHE_SECONDS` per token (by its hash): an agent
-        submits in bursts, and the write transaction that records the request checks
-        the token again anyway, so a revoked token still cannot record anything; what
-        the cache may lag by is a change of the principal's groups.
+        submits and an approver votes in bursts, and the write transaction checks the
+        token again anyway (``recheck``), so a revoked token still cannot record or
+        vote; what the cache may lag by is a change of the principal's groups, which
+        comes from the configuration the process was started with.
         """
         key = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
         now = time.monotonic()
@@ -243,9 +244,11 @@ class ApprovalService:
     def _vote(
         self, request_id: str, token: str, *, approve: bool, comment: str | None, channel: str
     ) -> VoteOutcome:
+        who = self._authenticated(token)  # re-checked in the write, as for submissions
+
         def work(conn: Connection) -> VoteOutcome | InterlockError:
             now = self.clock()
-            who = authenticate(conn, self.config, token, now=now)
+            recheck(conn, who, token, now=now)
             record = requests.lock(conn, request_id, now=now, actor=who.actor)
             ballot = Cast(who.principal, who.token_id, channel, approve, comment)
             try:
@@ -263,9 +266,11 @@ class ApprovalService:
     def use_grant(self, request_id: str, token: str, digest: str) -> GrantUse:
         """Consume the grant of ``request_id`` for ``digest``; refusals are audited and raised."""
 
+        who = self._authenticated(token)
+
         def work(conn: Connection) -> GrantUse:
             now = self.clock()
-            who = authenticate(conn, self.config, token, now=now)
+            recheck(conn, who, token, now=now)
             record = requests.lock(conn, request_id, now=now, actor=who.actor)
             if who.principal.human != record.requester_human:
                 used = GrantUse(False, f"{who.principal.name} did not request {request_id}")
@@ -306,7 +311,8 @@ class ApprovalService:
         else was written.
         """
         try:
-            return self.store.run_in_transaction(work)
+            # group commit, in request order: concurrent ballots share one commit
+            return self.store.run_grouped(work, key=request_id)
         except TamperError as tampered:
             body = {"request": request_id, "problem": tampered.message}
             with contextlib.suppress(InterlockError):

@@ -18,11 +18,12 @@ from sqlalchemy import Connection, bindparam, select
 from interlock.approvals import grants
 from interlock.approvals.quorum import Ballot, Tally, check_voter, reached, tally
 from interlock.approvals.requests import RequestRecord, Status, transition
-from interlock.approvals.seal import sealer_for
+from interlock.approvals.seal import SEALED, sealer_for
 from interlock.audit.log import stage
 from interlock.errors import InputError, VoteRefusedError
 from interlock.identity.clock import aware
 from interlock.models import Principal, PrincipalKind
+from interlock.store.database import moment, run_sql
 from interlock.store.records import votes
 
 
@@ -51,7 +52,6 @@ class Cast:
 
 
 #: Built once (building a statement costs more than running it).
-_INSERT = votes.insert()
 _OF_REQUEST = (
     select(votes).where(votes.c.request_id == bindparam("request_id")).order_by(votes.c.id)
 )
@@ -111,7 +111,17 @@ def _insert(conn: Connection, request_id: str, ballot: Cast, now: datetime) -> N
         "cast_at": now,
     }
     row["seal"] = sealer_for(conn).seal("votes", row)
-    conn.execute(_INSERT, row)
+    bound = [moment(conn, now) if c == "cast_at" else row[c] for c in _INSERTED]
+    run_sql(conn, _INSERT_SQL, tuple(bound))
+
+
+#: Every column a ballot is written with; the insert as driver SQL (``run_sql``):
+#: every vote runs it.
+_INSERTED = (*SEALED["votes"], "seal")
+_INSERT_SQL = (
+    f"INSERT INTO votes ({', '.join(_INSERTED)}) "  # noqa: S608 - constant column names
+    f"VALUES ({', '.join('?' for _ in _INSERTED)})"
+)
 
 
 def _audit_body(record: RequestRecord, ballot: Cast) -> dict[str, object]:

@@ -11,8 +11,12 @@ Two implementations share the :class:`EventBus` interface:
   because waiters also re-read the store every ``poll_seconds`` (a vote cast by the
   CLI or another process is seen within that).
 * :class:`PostgresBus`: for several server processes on one PostgreSQL database;
-  ``publish`` sends ``NOTIFY interlock_requests`` after commit and a listener thread
-  (``LISTEN``) hands every process's changes to its own :class:`LocalBus`.
+  ``publish`` queues the change for ``NOTIFY interlock_requests`` (sent after commit,
+  on a connection of its own) and a listener thread (``LISTEN``) hands every
+  process's changes to its own :class:`LocalBus`. A sender thread sends whatever has
+  queued as one notification, a line per change: under load a notification per
+  change costs PostgreSQL a transaction each and wakes every process's listener for
+  each, while the changes arrive in bursts (a group commit's batch).
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ log = logging.getLogger(__name__)
 RECENT = 1024
 
 CHANNEL = "interlock_requests"
+
+#: The most payload one notification carries (PostgreSQL refuses 8000 bytes or more).
+NOTIFY_PAYLOAD_BYTES = 7000
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,22 +132,46 @@ class PostgresBus:
             self._send = psycopg.connect(self._url, autocommit=True)
         except psycopg.Error as exc:
             raise StoreError(f"cannot connect for NOTIFY: {exc}") from exc
-        self._send_lock = threading.Lock()
+        self._outbox: list[str] = []
+        self._queued = threading.Condition()
+        self._sender = threading.Thread(target=self._sending, name="interlock-notify", daemon=True)
+        self._sender.start()
         self._listener = threading.Thread(target=self._listen, name="interlock-listen", daemon=True)
         self._ready = threading.Event()
         self._listener.start()
         self._ready.wait(5.0)
 
     def publish(self, request_id: str, status: str) -> None:
-        """``NOTIFY`` every process (this one included, through its listener)."""
+        """``NOTIFY`` every process (this one included, through its listener), soon.
+
+        Queued for the sender thread, so a route answers without waiting for the
+        notification; the caller has committed the change already.
+        """
+        with self._queued:
+            self._outbox.append(f"{request_id} {status}")
+            self._queued.notify()
+
+    def _sending(self) -> None:
+        """Send what has queued, one notification for all of it, until closed and drained."""
+        while True:
+            with self._queued:
+                while not self._outbox and not self._stop.is_set():
+                    self._queued.wait()
+                lines, self._outbox = self._outbox, []
+            if not lines:
+                return
+            for payload in payloads(lines):
+                self._notify(payload)
+
+    def _notify(self, payload: str) -> None:
         import psycopg
 
         try:
-            with self._send_lock:
-                self._send.execute("SELECT pg_notify(%s, %s)", (CHANNEL, f"{request_id} {status}"))
+            self._send.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
         except psycopg.Error as exc:
             log.warning("NOTIFY failed (%s); publishing locally only", exc)
-            self.local.publish(request_id, status)
+            for request_id, status in changes(payload):
+                self.local.publish(request_id, status)
 
     def cursor(self) -> int:
         """The local bus's newest sequence number."""
@@ -151,11 +182,13 @@ class PostgresBus:
         return await self.local.wait(after, timeout)
 
     def close(self) -> None:
-        """Stop listening and close both connections."""
-        self._stop.set()
+        """Send what is queued, stop listening and close both connections."""
+        with self._queued:
+            self._stop.set()
+            self._queued.notify()
+        self._sender.join(5.0)
         self._listener.join(3.0)
-        with self._send_lock:
-            self._send.close()
+        self._send.close()
 
     def _listen(self) -> None:
         import psycopg
@@ -167,12 +200,39 @@ class PostgresBus:
                     self._ready.set()
                     while not self._stop.is_set():
                         for note in conn.notifies(timeout=0.5):
-                            request_id, _, status = note.payload.partition(" ")
-                            self.local.publish(request_id, status)
+                            for request_id, status in changes(note.payload):
+                                self.local.publish(request_id, status)
             except psycopg.Error as exc:
                 log.warning("LISTEN connection lost (%s); reconnecting", exc)
                 self._ready.set()
                 self._stop.wait(1.0)
+
+
+def payloads(lines: list[str]) -> list[str]:
+    """``lines`` joined into as few notification payloads as their size allows."""
+    out: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        length = len(line.encode()) + 1
+        if current and size + length > NOTIFY_PAYLOAD_BYTES:
+            out.append("\n".join(current))
+            current, size = [], 0
+        current.append(line)
+        size += length
+    if current:
+        out.append("\n".join(current))
+    return out
+
+
+def changes(payload: str) -> list[tuple[str, str]]:
+    """The (request id, status) pairs of one notification, a line each."""
+    found = []
+    for line in payload.splitlines():
+        request_id, _, status = line.partition(" ")
+        if request_id and status:
+            found.append((request_id, status))
+    return found
 
 
 def _libpq_url(url: str) -> str:

@@ -170,15 +170,16 @@ class Store:
             attempt += 1
             backoff(attempt)
 
-    def run_grouped(self, fn: Callable[[Connection], T]) -> T:
+    def run_grouped(self, fn: Callable[[Connection], T], key: str = "") -> T:
         """Like :meth:`run_in_transaction`, but sharing one commit with concurrent callers.
 
         For the hot write path (submissions): callers that arrive while another batch
         is being written are run together in one transaction, each in a savepoint of
         its own, and committed once (``group.py``). A caller's errors reach it alone;
-        its result is returned only after the shared commit.
+        its result is returned only after the shared commit. ``key`` names the row
+        ``fn`` locks first (``GroupCommit.run``).
         """
-        return self._group.run(fn)
+        return self._group.run(fn, key)
 
     def grouped_soon(self) -> AbstractContextManager[None]:
         """Announce a :meth:`run_grouped` call this thread will make once its work is

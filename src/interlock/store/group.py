@@ -22,6 +22,12 @@ again alone after the batch, as :meth:`Store.run_in_transaction` would run it; a
 that fails as a whole on a lock conflict is run again, like one transaction. A lone
 caller needs no savepoint: its batch is its transaction.
 
+Savepoints are taken only when needed. A batch is first run without them: work almost
+never raises (refusals are results, written to the log), and on PostgreSQL each
+savepoint costs two round trips. If any work raises, that whole attempt is rolled back
+(nothing of it was acknowledged) and the batch runs again with a savepoint per work,
+as described above, so what each caller gets is the same either way.
+
 Callers wait on the leader's lock. One whose work a leader took wakes after that
 leader's commit and finds its result; one whose work is still queued leads next.
 Callers may announce themselves while they prepare their work (``coming``: the
@@ -73,6 +79,10 @@ LINGER_SECONDS = 0.002
 FRESH_SECONDS = 0.005
 
 
+class _WorkRaisedError(Exception):
+    """Some work of an unguarded batch raised: the batch must run with savepoints."""
+
+
 class _Alone:
     """The outcome of work that must run again in a transaction of its own."""
 
@@ -88,6 +98,8 @@ class _Work(Generic[T]):
     """One caller's transaction body and, once final, what it came to."""
 
     fn: Callable[[Connection], T]
+    #: The row the work locks first (a request id), or "" for work that locks none.
+    key: str = ""
     outcome: Outcome | None = None
 
 
@@ -132,9 +144,16 @@ class GroupCommit:
                 self._coming.pop(token, None)
                 self._queued.notify_all()
 
-    def run(self, fn: Callable[[Connection], T]) -> T:
-        """Run ``fn(conn)`` in a shared transaction; its result once that has committed."""
-        work: _Work[T] = _Work(fn)
+    def run(self, fn: Callable[[Connection], T], key: str = "") -> T:
+        """Run ``fn(conn)`` in a shared transaction; its result once that has committed.
+
+        ``key`` names the row ``fn`` locks first (a request id; "" for work that locks
+        no existing row). A batch runs its work in key order, so batches of several
+        processes take their row locks in one order and cannot deadlock one another:
+        each single transaction locks one request and then the log's head, and a batch
+        of them must keep to one order as well.
+        """
+        work: _Work[T] = _Work(fn, key)
         with self._queued:
             self._queue.append(work)
         self._arrived()
@@ -170,6 +189,7 @@ class GroupCommit:
 
     def _lead(self, batch: list[_Work[Any]]) -> None:
         """Write ``batch`` and settle every outcome in it, whatever happens."""
+        batch.sort(key=_lock_order)  # stable: equal keys keep their arrival order
         try:
             outcomes = self._written(batch)
         except BaseException:  # interrupted: no caller may wait for ever
@@ -187,9 +207,12 @@ class GroupCommit:
             except Exception as exc:
                 return [exc]
         attempt = 0
+        guarded = False
         while True:
             try:
-                return self._transact(batch)
+                return self._transact(batch) if guarded else self._unguarded(batch)
+            except _WorkRaisedError:  # rolled back: run again, each work in a savepoint
+                guarded = True
             except Exception as exc:
                 if not is_database_error(exc):
                     return [exc] * len(batch)
@@ -197,6 +220,20 @@ class GroupCommit:
                     return [_as_store_error(exc)] * len(batch)
             attempt += 1
             backoff(attempt)
+
+    def _unguarded(self, batch: list[_Work[Any]]) -> list[Outcome]:
+        """One transaction with no savepoints; work that raises rolls all of it back."""
+        with self._store.begin_write() as conn:
+            outcomes: list[Outcome] = []
+            for work in batch:
+                try:
+                    outcomes.append((work.fn(conn),))
+                except Exception as exc:
+                    raise _WorkRaisedError from exc
+            run_before_commit(conn)
+            state = tx_state(conn)
+        run_after_commit(state)
+        return outcomes
 
     def _transact(self, batch: list[_Work[Any]]) -> list[Outcome]:
         """One transaction, a savepoint per work, the staged steps, one commit."""
@@ -213,6 +250,10 @@ class GroupCommit:
 _SAVEPOINT = "SAVEPOINT interlock_group"
 _RELEASE = "RELEASE SAVEPOINT interlock_group"
 _ROLLBACK_TO = "ROLLBACK TO SAVEPOINT interlock_group"
+
+
+def _lock_order(work: _Work[Any]) -> str:
+    return work.key
 
 
 def _in_savepoint(conn: Connection, fn: Callable[[Connection], Any]) -> Outcome:
