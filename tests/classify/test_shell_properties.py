@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tree_sitter import Language, Parser
 
-from interlock.classify.shell import assess_shell, split
+from interlock.classify.shell import _CRASHES_PARSER, assess_shell, split
 from interlock.config import default_config
 from interlock.models import Action, ActionKind, Category, Verdict
 from interlock.policy import decide
@@ -145,6 +145,8 @@ def _unrunnable(payload: bytes) -> bool:
         payload.decode("utf-8")
     except UnicodeDecodeError:
         return True
+    if _CRASHES_PARSER.search(payload):
+        return True  # the grammar itself crashes on these; the walker holds them unparsed
     return bool(PARSER.parse(payload).root_node.has_error)
 
 

@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from interlock.config import Config, MatchKind
 from interlock.frozen import quick_init
 from interlock.models import Category, Finding, Risk, Scope
 
 #: The assignments of a command without any: read-only, so one is shared.
-_NO_ASSIGNMENTS: Mapping[str, str] = MappingProxyType({})
+NO_ASSIGNMENTS: Mapping[str, str] = MappingProxyType({})
 
 
 @quick_init
@@ -31,7 +31,21 @@ class Redirect:
     target: str
 
 
-class SimpleCommand(NamedTuple):
+class _CommandFields(NamedTuple):
+    argv: tuple[str, ...]
+    text: str
+    assignments: Mapping[str, str] = NO_ASSIGNMENTS
+    redirects: tuple[Redirect, ...] = ()
+    wrappers: tuple[str, ...] = ()
+    stdin: str | None = None
+    elevated: bool = False
+    remote_host: str | None = None
+    container: str | None = None
+    program: str = ""
+    args: tuple[str, ...] = ()
+
+
+class SimpleCommand(_CommandFields):
     """One program invocation, after quotes and wrappers are resolved.
 
     ``argv`` holds the words as the program would receive them (quotes removed,
@@ -40,31 +54,45 @@ class SimpleCommand(NamedTuple):
     ``bash -c``, ``ssh prod-db`` ...). ``stdin`` is a heredoc or here-string body fed
     to it, when one is. ``remote_host`` is set when it runs on another machine
     through ``ssh``; ``container`` when through ``kubectl exec`` or ``docker exec``.
+    ``program`` is the program's base name (``/usr/bin/rm`` and ``rm`` are both
+    ``rm``) and ``args`` the words after it; both are derived from ``argv`` here,
+    never passed.
 
     A named tuple rather than a frozen dataclass: one is made for every command of
     every check, and a tuple is built in a fraction of the time (issue 2's ratio to
-    the parse); it is just as immutable.
+    the parse); it is just as immutable. ``program`` and ``args`` are stored rather
+    than properties because the rules read them several times per command, and a
+    tuple field is read several times faster than a property is computed.
     """
 
-    argv: tuple[str, ...]
-    text: str
-    assignments: Mapping[str, str] = _NO_ASSIGNMENTS
-    redirects: tuple[Redirect, ...] = ()
-    wrappers: tuple[str, ...] = ()
-    stdin: str | None = None
-    elevated: bool = False
-    remote_host: str | None = None
-    container: str | None = None
+    __slots__ = ()
 
-    @property
-    def program(self) -> str:
-        """The program's base name: ``/usr/bin/rm`` and ``rm`` are both ``rm``."""
-        return self.argv[0].rpartition("/")[2] if self.argv else ""  # posixpath.basename
+    def __new__(  # noqa: PLR0917 - the tuple's own fields, positional as before
+        cls,
+        argv: tuple[str, ...],
+        text: str,
+        assignments: Mapping[str, str] = NO_ASSIGNMENTS,
+        redirects: tuple[Redirect, ...] = (),
+        wrappers: tuple[str, ...] = (),
+        stdin: str | None = None,
+        elevated: bool = False,
+        remote_host: str | None = None,
+        container: str | None = None,
+    ) -> SimpleCommand:
+        program = argv[0].rpartition("/")[2] if argv else ""  # posixpath.basename
+        fields = (assignments, redirects, wrappers, stdin, elevated, remote_host, container)
+        return _NEW_TUPLE(cls, (argv, text, *fields, program, argv[1:]))
 
-    @property
-    def args(self) -> tuple[str, ...]:
-        """The arguments after the program name."""
-        return self.argv[1:]
+    def _replace(self, /, **changes: Any) -> SimpleCommand:
+        """A copy with ``changes``; ``program`` and ``args`` follow a new ``argv``."""
+        fields: dict[str, Any] = dict(zip(_GIVEN, self, strict=False))
+        fields.update(changes)
+        return SimpleCommand(**fields)
+
+
+#: The fields ``SimpleCommand`` is built from; the rest are derived.
+_GIVEN = _CommandFields._fields[:-2]
+_NEW_TUPLE = tuple.__new__
 
 
 @quick_init

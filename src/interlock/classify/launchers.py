@@ -240,6 +240,21 @@ def _tracer(label: str, short_arg: str) -> Callable[[Words], Step | None]:
     return unwrap
 
 
+#: Words without which a launcher launches nothing: ``kubectl`` and ``docker`` run a
+#: command only through ``exec``, ``git`` only through ``-c KEY=COMMAND``, a project
+#: runner only through its run subcommand. ``shell.plain`` skips the launcher for a
+#: line with none of them (most ``git`` and ``kubectl`` lines); a launcher not listed
+#: here is always asked. ``tests/classify/test_launchers.py`` holds the table to the
+#: launchers.
+LAUNCH_WORDS: Mapping[str, frozenset[str]] = {
+    **dict.fromkeys(("kubectl", "oc", "docker", "podman", "nerdctl"), frozenset({"exec"})),
+    "git": frozenset({"-c"}),
+    **{
+        program: frozenset(sub for name, sub in _RUNNERS if name == program)
+        for program, _ in _RUNNERS
+    },
+}
+
 #: Program base name -> how to find the command it launches.
 LAUNCHERS: Mapping[str, Callable[[Words], Step | None]] = {
     "trap": _trap,

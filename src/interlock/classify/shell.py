@@ -36,8 +36,8 @@ import tree_sitter_bash
 from tree_sitter import Language, Node, Parser
 
 from interlock.classify import unwrap
-from interlock.classify.command import Redirect, SimpleCommand
-from interlock.classify.launchers import COMMAND_VARIABLES, LAUNCHERS, safe_eval
+from interlock.classify.command import NO_ASSIGNMENTS, Redirect, SimpleCommand
+from interlock.classify.launchers import COMMAND_VARIABLES, LAUNCH_WORDS, LAUNCHERS, safe_eval
 from interlock.classify.streams import (
     WRITERS,
     Pipe,
@@ -112,6 +112,7 @@ _PLAIN_BYTES = bytes(b for b in range(128) if chr(b).isalnum() or chr(b) in " _.
 _COMMAND = _LANGUAGE.id_for_node_kind("command", True)
 _COMMAND_NAME = _LANGUAGE.id_for_node_kind("command_name", True)
 _WORD_KINDS = frozenset({_LANGUAGE.id_for_node_kind(k, True) for k in ("word", "number")})
+_NEW_TUPLE = tuple.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,10 +146,18 @@ class _Ctx:
         self.redirects: tuple[Redirect, ...] = ()
 
     def but(self, **changes: object) -> _Ctx:
-        """A copy with ``changes`` applied."""
+        """A copy with ``changes`` applied (each slot copied by name: no loop over
+        ``__slots__`` with ``getattr``/``setattr``, several times slower)."""
         new = _Ctx.__new__(_Ctx)
-        for name in _Ctx.__slots__:
-            setattr(new, name, changes.get(name, getattr(self, name)))
+        new.wrappers = self.wrappers
+        new.elevated = self.elevated
+        new.remote_host = self.remote_host
+        new.container = self.container
+        new.depth = self.depth
+        new.pipe = self.pipe
+        new.redirects = self.redirects
+        for name, value in changes.items():
+            setattr(new, name, value)
         return new
 
     def inner(self) -> _Ctx:
@@ -207,20 +216,45 @@ def plain(text: str) -> SimpleCommand | Node | None:
     count = len(values)
     if root.descendant_count != count + 3 or root.has_error:
         return root
-    node = root.named_children[0]
-    if node.kind_id != _COMMAND or not _plain_words(node, count):
+    # one command of ``count + 2`` nodes leaves the root no other child
+    node = root.child(0)
+    if node is None or node.kind_id != _COMMAND or not _plain_words(node, count):
         return root
-    if values[0] in WRITERS or not _runs_as_is(values):
+    program = values[0].rpartition("/")[2]
+    if values[0] in WRITERS or not _runs_as_is(values, program):
         return root
-    return SimpleCommand(tuple(values), text, {}, (), (), None, False, None, None)
+    return _plain_command(values, program, text, _ROOT)
 
 
-def _runs_as_is(values: list[str]) -> bool:
+def _plain_command(values: list[str], program: str, text: str, ctx: _Ctx) -> SimpleCommand:
+    """``SimpleCommand`` of plain words run in ``ctx``: no assignments, redirects or
+    stdin. Built as the tuple it is, without ``SimpleCommand.__new__`` in Python (one
+    is made for nearly every line checked); ``program`` is the first word's base name."""
+    argv = tuple(values)
+    return _NEW_TUPLE(
+        SimpleCommand,
+        (
+            argv,
+            text,
+            NO_ASSIGNMENTS,
+            (),
+            ctx.wrappers,
+            None,
+            ctx.elevated,
+            ctx.remote_host,
+            ctx.container,
+            program,
+            argv[1:],
+        ),
+    )
+
+
+def _runs_as_is(values: list[str], program: str) -> bool:
     """Whether ``_run`` would emit the plain words ``values`` as they are: no wrapper
     or launcher runs another command from them, ``_leaf`` has nothing to look at
-    (``cd``, ``alias``, interpreters) and bash would not read an assignment."""
+    (``cd``, ``alias``, interpreters) and bash would not read an assignment.
+    ``program`` is the first word's base name."""
     first = values[0]
-    program = first.rpartition("/")[2]
     if (
         program in _NOT_PLAIN
         or "=" in first
@@ -228,7 +262,12 @@ def _runs_as_is(values: list[str]) -> bool:
     ):
         return False
     launcher = LAUNCHERS.get(program)
-    return launcher is None or launcher([(v, 0) for v in values]) is None
+    if launcher is None:
+        return True
+    needs = LAUNCH_WORDS.get(program)
+    if needs is not None and needs.isdisjoint(values):
+        return True  # none of the words it launches on
+    return launcher([(v, 0) for v in values]) is None
 
 
 def opaque(rule_id: str, evidence: str, explanation: str, ctx: _Ctx | None = None) -> Finding:
@@ -285,11 +324,13 @@ class _Walker:
         if ctx.depth > MAX_DEPTH:
             self._deep(text, ctx)
             return None
-        if not text.isascii():
+        ascii_only = text.isascii()
+        if not ascii_only:
             text = _SURROGATE.sub("\ufffd", text)
         source = text.encode("utf-8", "surrogatepass")
         self._joined = self._joined or b"\\\n" in source
-        if _CRASHES_PARSER.search(source):
+        # only a byte of a four-byte UTF-8 sequence can crash the parser
+        if not ascii_only and _CRASHES_PARSER.search(source):
             self.findings.append(
                 opaque(
                     "shell-unparseable",
@@ -308,7 +349,7 @@ class _Walker:
         if level < MAX_LEVEL and root.type == "program":
             # ``visit`` of the root, with its commonest child, a command, dispatched here
             for child in root.named_children:
-                if child.type == "command":
+                if child.kind_id == _COMMAND:
                     self._command(child, ctx, level + 1, ())
                 else:
                     self.visit(child, ctx, level + 1)
@@ -414,17 +455,16 @@ class _Walker:
 
     def _command(self, node: Node, ctx: _Ctx, level: int, extra: tuple[Node, ...]) -> None:
         """One ``command`` node: assignments, words, redirects, then wrappers."""
-        if b"\n" in (node.text or b"") and _spans_lines(node):
+        raw = node.text or b""  # built anew on every read: read once
+        if b"\n" in raw and _spans_lines(node):
             why = "reads as one command across a line break, which bash would split there"
             self.findings.append(opaque("shell-misparsed", _text(node), why, ctx))
-        if not extra:
-            raw = node.text
-            if raw and not raw.translate(None, _PLAIN_BYTES):
-                text = raw.decode("ascii")
-                values = text.split(" ")
-                if _plain_words(node, len(values)):
-                    self._plain(values, ctx, text, level)
-                    return
+        if not extra and raw and not raw.translate(None, _PLAIN_BYTES):
+            text = raw.decode("ascii")
+            values = text.split(" ")
+            if _plain_words(node, len(values)):
+                self._plain(values, ctx, text, level)
+                return
         assigns: dict[str, str] = {}
         redirect_nodes = list(extra) if extra else []
         words = self._words(node, ctx, level, assigns, redirect_nodes)
@@ -437,18 +477,19 @@ class _Walker:
             else:
                 return
         local = ctx.but(redirects=ctx.redirects + parsed) if parsed else ctx
-        text = (node.text or b"").decode("utf-8", "replace")  # _text(node)
+        text = raw.decode("utf-8", "replace")  # _text(node)
         self._run(words, local, text=text, assigns=assigns, stdin=stdin, level=level)
 
     def _plain(self, values: list[str], ctx: _Ctx, text: str, level: int) -> None:
         """``_run`` of plain words, emitted at once when no wrapper or shell-level check
         (``cd``, aliases, interpreters, pipes, files written earlier) applies."""
         first = values[0]
+        program = first.rpartition("/")[2]
         if (
             ctx.pipe is not None
             or self.written
-            or (self.aliases and first.rpartition("/")[2] in self.aliases)
-            or not _runs_as_is(values)
+            or (self.aliases and program in self.aliases)
+            or not _runs_as_is(values, program)
         ):
             words = [(v, 0) for v in values]
             self._run(words, ctx, text=text, assigns={}, stdin=None, level=level)
@@ -457,19 +498,7 @@ class _Walker:
             self._add([(v, 0) for v in values], ctx, text, {}, None)
             return
         self.cwds.append(self.cwd)
-        self.commands.append(
-            SimpleCommand(
-                tuple(values),
-                text,
-                {},
-                (),
-                ctx.wrappers,
-                None,
-                ctx.elevated,
-                ctx.remote_host,
-                ctx.container,
-            )
-        )
+        self.commands.append(_plain_command(values, program, text, ctx))
 
     def _words(
         self,
@@ -909,15 +938,25 @@ def _plain_words(node: Node, count: int) -> bool:
     no word needs unquoting. The tree must still agree: without errors, a command of
     ``count`` named children and ``count + 2`` nodes in all (itself, the name and one
     leaf per word) has one leaf per space-separated part and nothing else, not a
-    ``variable_assignment``, a ``concatenation`` or an unnamed ``==``.
+    ``variable_assignment``, a ``concatenation`` or an unnamed ``==``. A cursor visits
+    the children without building the list of them.
     """
     if node.descendant_count != count + 2 or node.named_child_count != count or node.has_error:
         return False
-    children = node.named_children
-    name = children[0]
-    if name.kind_id != _COMMAND_NAME or name.named_children[0].kind_id not in _WORD_KINDS:
+    cursor = node.walk()
+    cursor.goto_first_child()
+    name = cursor.node
+    if name is None or name.kind_id != _COMMAND_NAME:
         return False
-    return _WORD_KINDS.issuperset([child.kind_id for child in children[1:]])
+    word = name.child(0)
+    kinds = _WORD_KINDS
+    if word is None or word.kind_id not in kinds:
+        return False
+    while cursor.goto_next_sibling():
+        child = cursor.node
+        if child is None or child.kind_id not in kinds:
+            return False
+    return True
 
 
 def _text(node: Node) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from interlock.classify.command import CommandContext, SimpleCommand
 from interlock.classify.commands import handler_for
@@ -47,6 +47,7 @@ _SCRATCH = ("/tmp/", "/var/tmp/", "/dev/shm/")  # noqa: S108 - classified, not w
 def assess(action: Action, config: Config) -> Assessment:
     """Every finding of a shell action; an internal error becomes an opaque finding."""
     findings: list[Finding] = []
+    judged: Sequence[Finding] = findings  # ``findings``, or a plain command's family's
     target = action.target
     try:
         payload = action.payload
@@ -58,8 +59,13 @@ def assess(action: Action, config: Config) -> Assessment:
         else:
             found = plain(text)
             base = _context(config, target.cwd, target.environment)
-            if isinstance(found, SimpleCommand):  # the common case, as below
-                findings = _judge(found, base, target.cwd)
+            if isinstance(found, SimpleCommand):
+                # the common case, ``_judge`` of a command with no assignments, root
+                # rights, remote host, container or redirects: the family alone
+                try:
+                    judged = _family(found, base)
+                except Exception as exc:  # a handler bug must hold the action
+                    judged = [_error(found.text, exc)]
             else:
                 walker = walk(text, found)
                 if walker.findings:
@@ -71,20 +77,22 @@ def assess(action: Action, config: Config) -> Assessment:
                     findings.extend(_no_program(text))
     except Exception as exc:  # fail closed: the walker must never crash a check
         findings.append(_error(str(action.payload)[:200], exc))
+        judged = findings
     forced = target.environment
     if forced:
-        findings = [
-            f if f.environment else dataclasses.replace(f, environment=forced) for f in findings
+        judged = [
+            f if f.environment else dataclasses.replace(f, environment=forced) for f in judged
         ]
-    return _assessment(action, findings)
+    return _assessment(action, judged)
 
 
-def _assessment(action: Action, findings: list[Finding]) -> Assessment:
+def _assessment(action: Action, findings: Sequence[Finding]) -> Assessment:
     """The assessment of ``findings``: their environments and the highest risk."""
     if len(findings) == 1:  # the common case
         only = findings[0]
         envs: tuple[str, ...] = (only.environment,) if only.environment else ()
-        return Assessment(action, (only,), envs, NO_BLAST_RADIUS, only.risk)
+        single = findings if type(findings) is tuple else (only,)
+        return Assessment(action, single, envs, NO_BLAST_RADIUS, only.risk)
     order = RISK_ORDER
     risk = Risk.NONE
     top = 0
@@ -131,7 +139,7 @@ def _payload(payload: str | bytes) -> str | None:
         return None
 
 
-def _judge(cmd: SimpleCommand, base: CommandContext, root: str | None) -> list[Finding]:
+def _judge(cmd: SimpleCommand, base: CommandContext, root: str | None) -> Sequence[Finding]:
     """The family's findings for ``cmd``, adjusted for how and where it runs."""
     ctx = dataclasses.replace(base, variables=cmd.assignments) if cmd.assignments else base
     try:
@@ -141,19 +149,23 @@ def _judge(cmd: SimpleCommand, base: CommandContext, root: str | None) -> list[F
             if not (cmd.remote_host or cmd.container):
                 found.append(_privilege(cmd))
         if cmd.redirects:
-            found.extend(_redirect_findings(cmd, ctx, root))
+            found = [*found, *_redirect_findings(cmd, ctx, root)]
     except Exception as exc:  # a handler bug must hold the action, not allow it
         return [_error(cmd.text, exc)]
     return found
 
 
-def _family(cmd: SimpleCommand, ctx: CommandContext) -> list[Finding]:
-    handler = handler_for(cmd.program)
+def _family(cmd: SimpleCommand, ctx: CommandContext) -> Sequence[Finding]:
+    """The findings of ``cmd``'s family, as the tuple or list the handler built."""
+    program = cmd.program
+    handler = handler_for(program)
     if handler is None:
         return unknown_tool(cmd, ctx) or [_unknown(cmd)]
-    found = list(handler(cmd, ctx))
+    found = handler(cmd, ctx)
+    if type(found) is not tuple and type(found) is not list:
+        found = tuple(found)
     if not found:
-        raise LookupError(f"the {cmd.program} rules returned no finding")
+        raise LookupError(f"the {program} rules returned no finding")
     return found
 
 

@@ -25,7 +25,6 @@ from interlock.classify.commands.cloudverbs import (
     emit,
     local_copy,
     read_only_sql,
-    resolve,
     split_words,
     sql_deletes,
     variable,
@@ -131,34 +130,41 @@ _SQL_FLAGS: dict[tuple[str, str], str] = {
     ("dynamodb", "execute-transaction"): "--transact-statements",
 }
 _SQL_VALUE = {key: _GLOBAL_VALUE | {flag} for key, flag in _SQL_FLAGS.items()}
+#: The services whose commands can download (``_download_destination``).
+_DOWNLOADING = frozenset({"s3", "s3api"})
 _LOOPBACK = ("http://localhost", "https://localhost", "http://127.", "https://127.")
 
 
 def handle_aws(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
     """Findings for ``aws`` and ``awslocal``."""
-    service, op = _service_operation(cmd.args)
+    args = cmd.args
+    service, op = _service_operation(args)
     if service == "s3":
-        words = split_words(cmd.args, _S3_VALUE)
+        words = split_words(args, _S3_VALUE)
     else:
         value_flags = _SQL_VALUE.get((service, op), _GLOBAL_VALUE)
-        words = split_words(cmd.args, value_flags, switches=_SWITCHES)
-    pos = words.positionals
+        words = split_words(args, value_flags, switches=_SWITCHES)
     env = _environment(cmd, ctx, words)
-    judged, scope = _judge(service, op, words, cmd.args)
+    judged, scope = _judge(service, op, words, args)
     if judged.rule_id == "aws-secret-read":
         scope = Scope.HOST  # disclosure to the agent: local, and it cannot be undone
-    name = _resource(words, pos[2:])
+    name = _resource(words, words.positionals[2:])
     target = f"aws {service} {op} {name}".strip()
     text = f"{target}: {judged.what}"
-    yield emit(_RULE[judged.rule_id], cmd, target=target, explanation=text, environment=env,
-               category=judged.category, scope=scope, risk=judged.risk,
-               stateful=judged.stateful)  # fmt: skip
+    found = emit(_RULE[judged.rule_id], cmd, target=target, explanation=text, environment=env,
+                 category=judged.category, scope=scope, risk=judged.risk,
+                 stateful=judged.stateful)  # fmt: skip
     dest = _download_destination(service, op, words)
-    yield from local_copy(cmd, ctx, dest, deletes=service == "s3" and words.has("--delete"))
+    if not dest:
+        return (found,)
+    deletes = service == "s3" and "--delete" in words.options
+    return (found, *local_copy(cmd, ctx, dest, deletes=deletes))
 
 
 def _download_destination(service: str, op: str, words: Words) -> str | None:
     """The local path a download writes, if the line downloads."""
+    if service not in _DOWNLOADING:
+        return None  # every download below is one of these (most lines are neither)
     rest = words.positionals[2:]
     if words.has("--dryrun", "--dry-run", "--help") or "help" in rest:
         return None
@@ -172,6 +178,8 @@ def _download_destination(service: str, op: str, words: Words) -> str | None:
 
 def _service_operation(args: tuple[str, ...]) -> tuple[str, str]:
     """The first two bare words, skipping global options and their values."""
+    if len(args) >= 2 and args[0][:1] != "-" and args[1][:1] != "-":
+        return args[0], args[1]  # the common case, as below
     found: list[str] = []
     skip = False
     for word in args:
@@ -187,15 +195,26 @@ def _service_operation(args: tuple[str, ...]) -> tuple[str, str]:
 
 
 def _environment(cmd: SimpleCommand, ctx: CommandContext, words: Words) -> str | None:
-    profile = words.value("--profile") or variable(cmd, ctx, "AWS_PROFILE", "AWS_DEFAULT_PROFILE")
-    endpoint = words.value("--endpoint-url") or ""
-    local = "local" if cmd.program == "awslocal" or endpoint.startswith(_LOOPBACK) else None
-    return resolve(
-        ctx,
-        ("aws_profiles", profile),
-        *(("aws_accounts", a) for a in aws_accounts(cmd.args)),
-        ("names", local),
+    """``resolve`` of the profile, then account ids, then ``local``; spelled out, as
+    most lines name none of them (this runs for every ``aws`` command)."""
+    if ctx.environment:
+        return ctx.environment
+    options = words.options
+    profile = ("--profile" in options and words.value("--profile")) or variable(
+        cmd, ctx, "AWS_PROFILE", "AWS_DEFAULT_PROFILE"
     )
+    if profile:
+        env = ctx.resolve_environment("aws_profiles", profile)
+        if env:
+            return env
+    for account in aws_accounts(cmd.args):
+        env = ctx.resolve_environment("aws_accounts", account)
+        if env:
+            return env
+    endpoint = ("--endpoint-url" in options and words.value("--endpoint-url")) or ""
+    if cmd.program == "awslocal" or endpoint.startswith(_LOOPBACK):
+        return ctx.resolve_environment("names", "local") or None
+    return None
 
 
 def _judge(service: str, op: str, words: Words, args: tuple[str, ...]) -> tuple[OpJudgement, Scope]:
@@ -213,7 +232,7 @@ def _judge(service: str, op: str, words: Words, args: tuple[str, ...]) -> tuple[
             "aws-host", "signs in or out: credentials in the home directory", risk=Risk.LOW
         ), Scope.HOST
     flag = _SQL_FLAGS.get((service, op))
-    if flag is not None and not words.has("--help"):
+    if flag is not None and "--help" not in words.options:
         return _judge_sql(op, words.values(flag)), remote
     judged = judge_operation(service, op, words, args)
     return judged, Scope.WORKSPACE if judged.rule_id == "aws-local" else remote

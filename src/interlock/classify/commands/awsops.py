@@ -15,17 +15,18 @@ An operation that matches nothing is a change of unknown kind, never a read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from interlock.classify.commands.cloudverbs import Words
-from interlock.frozen import quick_init
 from interlock.models import Category, Risk
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
-class OpJudgement:
-    """What one operation does: a rule id, how bad, and in words."""
+class OpJudgement(NamedTuple):
+    """What one operation does: a rule id, how bad, and in words.
+
+    A named tuple (one is made per ``aws`` command checked): built several times
+    faster than a frozen dataclass, and just as immutable.
+    """
 
     rule_id: str
     what: str
@@ -142,12 +143,13 @@ ONLY_READS = OpJudgement("aws-read", "only reads")
 def judge_operation(service: str, op: str, words: Words, args: tuple[str, ...]) -> OpJudgement:
     """Judge ``aws SERVICE OP`` with its flags."""
     key = (service, op)
-    if op == "help" or "help" in words.positionals[2:] or words.has("--help"):
+    options = words.options
+    if op == "help" or "help" in words.positionals[2:] or "--help" in options:
         return OpJudgement("aws-read", "shows help")
-    if words.has("--dry-run") and not words.has("--no-dry-run"):
+    if "--dry-run" in options and "--no-dry-run" not in options:
         return OpJudgement("aws-read", "is a dry run: nothing changes")
     if key in _SECRET_READS or (
-        service == "ssm" and op in _DECRYPTING and words.has("--with-decryption")
+        service == "ssm" and op in _DECRYPTING and "--with-decryption" in options
     ):
         return OpJudgement("aws-secret-read", "reveals secret values or credentials")
     plain = op.removeprefix("admin-")

@@ -19,11 +19,10 @@ from collections.abc import Iterable, Mapping
 
 from interlock.classify.command import CommandContext, Handler, Rule, SimpleCommand
 from interlock.classify.commands.cloudverbs import (
+    HELP_FLAGS,
     Words,
     emit,
-    is_help,
     local_copy,
-    resolve,
     split_words,
 )
 from interlock.classify.commands.cloudverbs import variable as var
@@ -132,6 +131,12 @@ _STATEFUL = (
     "backup", "ml", "appconfig", "sig", "netappfiles", "synapse", "kusto", "databricks",
     "search", "dls", "datalake", "image", "managedapp", "hdinsight", "stream-analytics",
 )  # fmt: skip
+#: ``_SECRETS`` as word lists, by first word (``_names_secret``).
+_SECRET_PHRASES: dict[str, list[list[str]]] = {}
+for _phrase in sorted(_SECRETS):
+    _SECRET_PHRASES.setdefault(_phrase.split()[0], []).append(_phrase.split())
+#: Words in the longest phrase of the tables matched at the head of the path.
+_HEAD_WORDS = max(len(p.split()) for p in _HOST | _LOCAL | _RUN)
 _CRITICAL = ("group", "sql server", "sql db", "cosmosdb", "storage account", "storage container",
              "keyvault", "postgres", "mysql", "aks", "backup", "redis", "disk")  # fmt: skip
 
@@ -143,15 +148,17 @@ def handle_az(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
     subscription = words.value("--subscription") or var(cmd, ctx, "AZURE_SUBSCRIPTION_ID")
     if path[:2] == ["account", "set"]:
         subscription = subscription or words.value("-s", "--name", "-n")
-    env = resolve(ctx, ("azure_subscriptions", subscription))
+    env = ctx.resolve_environment("azure_subscriptions", subscription)
     rule_id, category, risk, what, stateful, scope = _judge(path, words, cmd.args)
     name = words.value("--name", "-n", "--ids", "--vault-name", "--account-name") or ""
     target = f"az {' '.join(path)} {name}".strip()
-    yield emit(_RULE[rule_id], cmd, target=target, environment=env, explanation=f"{target}: {what}",
-               category=category, scope=scope, risk=risk, stateful=stateful)  # fmt: skip
+    found = emit(_RULE[rule_id], cmd, target=target, environment=env or None,
+                 explanation=f"{target}: {what}", category=category, scope=scope, risk=risk,
+                 stateful=stateful)  # fmt: skip
     if rule_id == "az-read" and path[-1:] in (["download"], ["download-batch"]):
         dest = words.value("--file", "-f", "--destination", "-d")
-        yield from local_copy(cmd, ctx, dest)
+        return (found, *local_copy(cmd, ctx, dest))
+    return (found,)
 
 
 _Judged = tuple[str, Category | None, Risk | None, str, bool, Scope]
@@ -159,13 +166,24 @@ _Judged = tuple[str, Category | None, Risk | None, str, bool, Scope]
 
 def _judge(path: list[str], words: Words, args: tuple[str, ...]) -> _Judged:
     remote = Scope.REMOTE
-    heads = {" ".join(path[:k]) for k in range(1, len(path) + 1)}
-    spans = {" ".join(path[i:k]) for i in range(len(path)) for k in range(i + 1, len(path) + 1)}
-    if not path and words.has("--version", "--help", "-h"):
-        return "az-read", None, None, "shows help or version", False, Scope.WORKSPACE
-    if is_help(args) or path[:1] in (["version"], ["find"]) or path[:2] == ["bicep", "version"]:
+    if not path:
+        if words.has("--version", "--help", "-h"):
+            return "az-read", None, None, "shows help or version", False, Scope.WORKSPACE
+        heads: set[str] = set()
+    else:
+        # the command path's leading phrases, no longer than the longest in the tables
+        head = path[0]
+        heads = {head}
+        for word in path[1:_HEAD_WORDS]:
+            head = f"{head} {word}"
+            heads.add(head)
+    if (
+        not HELP_FLAGS.isdisjoint(args)  # ``is_help``
+        or (path and path[0] in ("version", "find"))
+        or path[:2] == ["bicep", "version"]
+    ):
         return "az-read", None, None, "shows help or information", False, Scope.WORKSPACE
-    if not spans.isdisjoint(_SECRETS):
+    if _names_secret(path):
         text = "reveals credentials"
         return "az-secret-read", None, None, text, False, Scope.HOST
     if not heads.isdisjoint(_HOST):
@@ -179,10 +197,19 @@ def _judge(path: list[str], words: Words, args: tuple[str, ...]) -> _Judged:
         return "az-run-command", None, Risk.HIGH, "runs unreviewed commands", False, remote
     if path[:1] == ["rest"]:
         return _judge_rest(words)
-    index = next((i for i, w in enumerate(path) if i and _known(w)), None)
-    if index is None:
-        return "az-unknown", None, None, "names no known command", False, remote
-    return _judge_verb(path[index], " ".join(path[:index]), words, args)
+    for index in range(1, len(path)):
+        if _known(path[index]):
+            return _judge_verb(path[index], " ".join(path[:index]), words, args)
+    return "az-unknown", None, None, "names no known command", False, remote
+
+
+def _names_secret(path: list[str]) -> bool:
+    """Whether a phrase of ``_SECRETS`` occurs anywhere in the command path."""
+    for i, word in enumerate(path):
+        for phrase in _SECRET_PHRASES.get(word, ()):
+            if path[i : i + len(phrase)] == phrase:
+                return True
+    return False
 
 
 def _known(word: str) -> bool:

@@ -122,6 +122,9 @@ _HOST_MOUNTS = (
 )
 
 
+_HELP = frozenset({"--help", "-h"})
+
+
 def _split(args: tuple[str, ...], values: frozenset[str]) -> tuple[dict[str, str], list[str]]:
     """Leading global options and the remaining words (verb first)."""
     opts: dict[str, str] = {}
@@ -140,7 +143,7 @@ def _handle(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
     opts, words = _split(cmd.args, _GLOBAL_VALUES)
     if cmd.program.endswith("-compose"):
         return _compose(cmd, ctx, list(cmd.args), opts)
-    if not words or {"--help", "-h"} & set(cmd.args) or opts.keys() & {"--version", "-v"}:
+    if not words or not _HELP.isdisjoint(cmd.args) or "--version" in opts or "-v" in opts:
         return (read_finding(CTR_READ, cmd, f"{cmd.program} help"),)
     if words[0] == "compose":
         return _compose(cmd, ctx, words[1:], opts)

@@ -24,7 +24,6 @@ from interlock.classify.commands.cloudverbs import (
     is_help,
     local_copy,
     read_only_sql,
-    resolve,
     split_words,
     sql_deletes,
     variable,
@@ -123,17 +122,18 @@ def handle_gcloud(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
     env = _environment(cmd, ctx, words.value("--project"))
     rule_id, category, risk, what, stateful, scope = _judge(path, words, cmd.args)
     groups = " ".join(path[:6])
-    yield emit(_RULE[rule_id], cmd, target=f"gcloud {groups}", environment=env,
-               explanation=f"gcloud {what}", category=category, scope=scope, risk=risk,
-               stateful=stateful)  # fmt: skip
+    found = emit(_RULE[rule_id], cmd, target=f"gcloud {groups}", environment=env,
+                 explanation=f"gcloud {what}", category=category, scope=scope, risk=risk,
+                 stateful=stateful)  # fmt: skip
     if path[:1] == ["storage"] and path[1:2] in (["cp"], ["mv"], ["rsync"]):
-        deletes = words.has("--delete-unmatched-destination-objects")
-        yield from local_copy(cmd, ctx, _download_destination(path[2:]), deletes=deletes)
+        deletes = "--delete-unmatched-destination-objects" in words.options
+        return (found, *local_copy(cmd, ctx, _download_destination(path[2:]), deletes=deletes))
+    return (found,)
 
 
 def _environment(cmd: SimpleCommand, ctx: CommandContext, project: str | None) -> str | None:
     project = project or variable(cmd, ctx, "CLOUDSDK_CORE_PROJECT", "GOOGLE_CLOUD_PROJECT")
-    return resolve(ctx, ("gcp_projects", project))
+    return ctx.resolve_environment("gcp_projects", project) or None  # ``resolve`` of one
 
 
 _Judged = tuple[str, Category | None, Risk | None, str, bool, Scope]
@@ -146,8 +146,8 @@ def _judge(path: list[str], words: Words, args: tuple[str, ...]) -> _Judged:
     if path[0] in ("init", "feedback"):
         return _judge_local(path[0], path[0], f"`{path[0]}`")
     # The first word always names a group (``run``, ``logging``), never the command.
-    index = next((i for i, w in enumerate(path) if i and _known(w)), None)
-    if index is None:
+    index = next((i for i in range(1, len(path)) if _known(path[i])), 0)
+    if not index:
         return "gcloud-unknown", None, None, f"`{' '.join(path)}` names no command", False, remote
     verb, groups = path[index], " ".join(path[:index])
     names = " ".join(path[index + 1 : index + 3])
@@ -258,11 +258,14 @@ def handle_gsutil(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
     rule_id, risk, what, stateful = _judge_gsutil(verb, pos[1:], words)
     scope = Scope.HOST if rule_id == "gcloud-secret-read" else Scope.REMOTE
     target = f"gsutil {verb} {' '.join(pos[1:3])}".strip()
-    yield emit(_RULE[rule_id], cmd, target=target, environment=env, explanation=f"gsutil {what}",
-               risk=risk, stateful=stateful, scope=scope)  # fmt: skip
+    found = emit(_RULE[rule_id], cmd, target=target, environment=env,
+                 explanation=f"gsutil {what}", risk=risk, stateful=stateful,
+                 scope=scope)  # fmt: skip
     if verb in ("cp", "mv", "rsync"):
         dest = _download_destination(pos[1:])
-        yield from local_copy(cmd, ctx, dest, deletes=verb == "rsync" and words.has("-d"))
+        deletes = verb == "rsync" and "-d" in words.options
+        return (found, *local_copy(cmd, ctx, dest, deletes=deletes))
+    return (found,)
 
 
 def _download_destination(operands: Sequence[str]) -> str | None:
@@ -322,8 +325,9 @@ def handle_bq(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
     env = _environment(cmd, ctx, words.value("--project_id"))
     rule_id, category, risk, what, stateful = _judge_bq(verb, pos[1:], words, cmd.stdin)
     target = f"bq {verb} {' '.join(pos[1:2])}".strip()
-    yield emit(_RULE[rule_id], cmd, target=target, environment=env, explanation=f"bq {what}",
-               category=category, risk=risk, stateful=stateful)  # fmt: skip
+    return (emit(_RULE[rule_id], cmd, target=target, environment=env,
+                 explanation=f"bq {what}", category=category, risk=risk,
+                 stateful=stateful),)  # fmt: skip
 
 
 def _judge_bq(

@@ -122,8 +122,10 @@ def destructive_word(cmd: SimpleCommand) -> str | None:
 
 def _has_verb(word: str, extra: frozenset[str]) -> bool:
     lowered = word.lower()
-    if lowered in extra:
+    if lowered in extra or lowered in DESTRUCTIVE_VERBS:
         return True
+    if "-" not in lowered and "_" not in lowered:
+        return False  # one part, the whole word: tested above (no split for most words)
     return any(part in DESTRUCTIVE_VERBS for part in _SPLIT.split(lowered))
 
 
@@ -162,11 +164,11 @@ def _environment(cmd: SimpleCommand, ctx: CommandContext) -> str | None:
 
 
 def _system_path(cmd: SimpleCommand, ctx: CommandContext) -> list[Finding]:
-    from interlock.classify.commands.paths import place
-
     for word in cmd.args:
         if word.startswith("-") or not word.startswith(("/", "~", "$HOME", "${HOME}")):
             continue
+        from interlock.classify.commands.paths import place  # only for such words
+
         where = place(word, ctx)
         if where.risk is Risk.CRITICAL:
             explanation = (

@@ -177,7 +177,7 @@ def _handle(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
     verb, rest = _split(cmd.args)
     if not verb or "--help" in rest or rest == ("-h",):
         return (read_finding(GIT_READ, cmd, f"git {verb} help".replace("  ", " ")),)
-    if any(a.startswith(_LOOKALIKE_DASHES) for a in cmd.args):
+    if not "".join(cmd.args).isascii() and any(a.startswith(_LOOKALIKE_DASHES) for a in cmd.args):
         return (_unknown(cmd, verb, "an option spelled with a look-alike dash"),)
     if verb in _PATH_VERBS:
         touched = [a for a in rest if not a.startswith("-") and protected(a, ctx)]

@@ -90,8 +90,8 @@ def handle_helm(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
     release = pos[1] if len(pos) > 1 else "(none)"
     namespace = words.value("-n", "--namespace")
     target = f"helm release {release}" + (f" in namespace {namespace}" if namespace else "")
-    yield emit(rule, cmd, target=target, environment=env, scope=scope, risk=risk,
-               explanation=f"helm {what} ({context or 'the current context'})")  # fmt: skip
+    return (emit(rule, cmd, target=target, environment=env, scope=scope, risk=risk,
+                 explanation=f"helm {what} ({context or 'the current context'})"),)  # fmt: skip
 
 
 def _judge(

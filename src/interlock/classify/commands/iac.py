@@ -97,8 +97,8 @@ def handle_cdk(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
     )
     rule_id, risk, what, scope = _judge_cdk(verb, words, cmd.args)
     target = f"cdk {verb} {' '.join(stacks) or '(all stacks in the app)'}"
-    yield emit(_RULE[rule_id], cmd, target=target, explanation=f"cdk {what}",
-               environment=env, scope=scope, risk=risk)  # fmt: skip
+    return (emit(_RULE[rule_id], cmd, target=target, explanation=f"cdk {what}",
+                 environment=env, scope=scope, risk=risk),)  # fmt: skip
 
 
 def _judge_cdk(
@@ -150,8 +150,8 @@ def handle_pulumi(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
     if rule_id == "pulumi-read" and words.has("--show-secrets"):
         rule_id, what, scope = "pulumi-secret-read", f"{verb} --show-secrets", Scope.HOST
     target = f"pulumi stack {stack or short or '(current stack)'}"
-    yield emit(_RULE[rule_id], cmd, target=target, explanation=f"pulumi {what}",
-               environment=env, category=category, scope=scope, risk=risk)  # fmt: skip
+    return (emit(_RULE[rule_id], cmd, target=target, explanation=f"pulumi {what}",
+                 environment=env, category=category, scope=scope, risk=risk),)  # fmt: skip
 
 
 def _judge_pulumi(

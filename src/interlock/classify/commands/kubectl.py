@@ -32,7 +32,6 @@ from interlock.classify.commands.cloudverbs import (
     emit,
     is_help,
     local_copy,
-    resolve,
     split_words,
 )
 from interlock.classify.commands.cloudverbs import variable as var
@@ -130,12 +129,7 @@ def handle_kubectl(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]
     words = split_words(cmd.args, _VALUE)
     pos = words.positionals
     verb = pos[0] if pos else "help"
-    env = resolve(
-        ctx,
-        ("kube_contexts", words.value("--context")),
-        ("kube_contexts", words.value("--cluster")),
-        ("kube_contexts", _config_name(words.value("--kubeconfig") or var(cmd, ctx, "KUBECONFIG"))),
-    )
+    env = ctx.environment or _environment(cmd, ctx, words)
     namespace = words.value("-n", "--namespace")
     rule_id, category, risk, what, stateful = _judge(verb, pos[1:], words, cmd.args)
     # Switching contexts changes no cluster: a later command without --context is
@@ -147,11 +141,25 @@ def handle_kubectl(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]
     where = f" in namespace {namespace}" if namespace else ""
     target = f"{cmd.program} {verb} {objects}{where}".strip()
     context = words.value("--context") or "the current context"
-    yield emit(_RULE[rule_id], cmd, target=target, environment=env, category=category,
-               explanation=f"{what} (context: {context})", scope=scope, risk=risk,
-               stateful=stateful)  # fmt: skip
+    found = emit(_RULE[rule_id], cmd, target=target, environment=env, category=category,
+                 explanation=f"{what} (context: {context})", scope=scope, risk=risk,
+                 stateful=stateful)  # fmt: skip
     if verb == "cp" and rule_id == "k8s-read":
-        yield from local_copy(cmd, ctx, pos[-1])
+        return (found, *local_copy(cmd, ctx, pos[-1]))
+    return (found,)
+
+
+def _environment(cmd: SimpleCommand, ctx: CommandContext, words: Words) -> str | None:
+    """``resolve`` of ``--context``, ``--cluster``, then the kubeconfig's name, spelled
+    out so that options the line does not give cost nothing (this runs per command)."""
+    options = words.options
+    for name in ("--context", "--cluster"):
+        if name in options:
+            env = ctx.resolve_environment("kube_contexts", words.value(name))
+            if env:
+                return env
+    config = _config_name(words.value("--kubeconfig") or var(cmd, ctx, "KUBECONFIG"))
+    return ctx.resolve_environment("kube_contexts", config) or None
 
 
 def _config_name(path: str | None) -> str | None:

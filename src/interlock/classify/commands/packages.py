@@ -284,6 +284,9 @@ MANAGERS: Mapping[str, Manager] = {
 }
 
 
+_HELP = frozenset({"--help", "-h"})
+
+
 def _verbs(args: tuple[str, ...], values: frozenset[str]) -> list[str]:
     """The words that name the action: non-option words plus options like ``--check``."""
     out: list[str] = []
@@ -314,7 +317,7 @@ def judge_manager(cmd: SimpleCommand, manager: Manager) -> Finding:
         return _judge(cmd, _PIP, words[1:])
     if cmd.program == "apt-cache":
         return read_finding(PKG_READ, cmd, "package metadata")
-    if not words or {"--help", "-h"} & set(cmd.args):
+    if not words or not _HELP.isdisjoint(cmd.args):
         return _project(cmd, "the default action") if words else read_finding(PKG_READ, cmd)
     return _judge(cmd, manager, words)
 
@@ -322,7 +325,7 @@ def judge_manager(cmd: SimpleCommand, manager: Manager) -> Finding:
 def _judge(cmd: SimpleCommand, manager: Manager, words: list[str]) -> Finding:
     verb = words[0]
     pair = f"{verb} {words[1]}" if len(words) > 1 else verb
-    is_global = bool(manager.global_flags & set(cmd.args)) or (
+    is_global = not manager.global_flags.isdisjoint(cmd.args) or (
         cmd.program in ("yarn", "pnpm") and verb == "global"
     )
     ambiguous = verb in manager.host and len(words) > 1

@@ -158,14 +158,19 @@ def protected(path: str, ctx: CommandContext) -> bool:
 
 def read_finding(rule: Rule, cmd: SimpleCommand, what: str | None = None) -> Finding:
     """A read-only use of a local tool: allowed, nothing changes."""
-    return finding(
-        rule,
-        cmd,
-        scope=Scope.WORKSPACE,
-        target=what or cmd.program,
-        explanation=f"{cmd.program} only reads",
-        risk=Risk.NONE,
-        category=Category.READ,
+    # ``finding(...)`` inlined, positional in ``Finding``'s field order: the commonest
+    # finding of all, made for most commands checked
+    program = cmd.program
+    return Finding(
+        rule.rule_id,
+        Category.READ,
+        Scope.WORKSPACE,
+        what or program,
+        cmd.text,
+        f"{program} only reads",
+        Risk.NONE,
+        None,
+        False,
     )
 
 

@@ -247,8 +247,8 @@ def _findings(cmd: SimpleCommand, ctx: CommandContext, line: _Line) -> Iterable[
     scope = Scope.HOST if rule_id == "tf-login" else Scope.WORKSPACE if local else Scope.REMOTE
     where = line.chdir or ctx.cwd or "the working directory"
     target = f"{cmd.program} {line.sub} in {where}"
-    yield emit(rule, cmd, target=target, explanation=f"{cmd.program} {what}",
-               environment=env, category=category, scope=scope, risk=risk)  # fmt: skip
+    return (emit(rule, cmd, target=target, explanation=f"{cmd.program} {what}",
+                 environment=env, category=category, scope=scope, risk=risk),)  # fmt: skip
 
 
 def handle_terraform(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
