@@ -95,3 +95,20 @@ def test_hook_runs_by_path_in_a_bare_interpreter(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert json.loads(done.stdout)["hookSpecificOutput"]["permissionDecision"] == "allow"
+
+
+def test_hook_that_cannot_import_its_work_blocks(tmp_path: Path) -> None:
+    """A copy of the start with no package beside it: exit 2, never a silent pass."""
+    lone = tmp_path / "a" / "b" / "c" / "hook.py"
+    lone.parent.mkdir(parents=True)
+    lone.write_text((Path(SRC) / "interlock" / "integrations" / "hook.py").read_text())
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", str(lone), "claude-code"],
+        input=b"{}",
+        env={"HOME": str(tmp_path)},
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stdout == b""
+    assert b"cannot start" in done.stderr
