@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -146,3 +148,31 @@ def test_read_transaction_does_not_block_writers(store: Store) -> None:
         with store.transaction() as writer:
             writer.execute(update(audit_head).values(checkpoint_size=before + 1))
         assert reader.execute(select(audit_head.c.checkpoint_size)).scalar_one() == before
+
+
+def test_a_new_sqlite_file_busy_at_open_is_waited_for(tmp_path: Path) -> None:
+    """Switching a new file to WAL while another connection writes to it waits, not fails.
+
+    The writer holds the file reserved; the switch reads it, then needs it exclusively,
+    which SQLite refuses at once ("database is locked") rather than wait in a deadlock.
+    """
+    path = tmp_path / "busy.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("CREATE TABLE held (x)")
+    opened: list[object] = []
+
+    def opener() -> None:
+        try:
+            with open_store(f"sqlite:///{path}") as store, store.engine.connect() as conn:
+                opened.append(current_revisions(conn) == head_revisions())
+        except BaseException as exc:  # collected for the assertion below
+            opened.append(exc)
+
+    thread = threading.Thread(target=opener)
+    thread.start()
+    time.sleep(0.3)  # the opener is now waiting on the held file
+    holder.execute("COMMIT")
+    holder.close()
+    thread.join(30)
+    assert opened == [True]
