@@ -210,9 +210,10 @@ class GroupCommit:
         guarded = False
         while True:
             try:
-                return self._transact(batch) if guarded else self._unguarded(batch)
-            except _WorkRaisedError:  # rolled back: run again, each work in a savepoint
+                return self._transact(batch, guarded=guarded)
+            except _WorkRaisedError:  # rolled back: run again at once, each in a savepoint
                 guarded = True
+                continue
             except Exception as exc:
                 if not is_database_error(exc):
                     return [exc] * len(batch)
@@ -221,24 +222,12 @@ class GroupCommit:
             attempt += 1
             backoff(attempt)
 
-    def _unguarded(self, batch: list[_Work[Any]]) -> list[Outcome]:
-        """One transaction with no savepoints; work that raises rolls all of it back."""
+    def _transact(self, batch: list[_Work[Any]], *, guarded: bool) -> list[Outcome]:
+        """One transaction: each work (``guarded``: in a savepoint of its own), the
+        staged steps, one commit. Unguarded, work that raises rolls all of it back."""
+        run = _in_savepoint if guarded else _bare
         with self._store.begin_write() as conn:
-            outcomes: list[Outcome] = []
-            for work in batch:
-                try:
-                    outcomes.append((work.fn(conn),))
-                except Exception as exc:
-                    raise _WorkRaisedError from exc
-            run_before_commit(conn)
-            state = tx_state(conn)
-        run_after_commit(state)
-        return outcomes
-
-    def _transact(self, batch: list[_Work[Any]]) -> list[Outcome]:
-        """One transaction, a savepoint per work, the staged steps, one commit."""
-        with self._store.begin_write() as conn:
-            outcomes = [_in_savepoint(conn, work.fn) for work in batch]
+            outcomes = [run(conn, work.fn) for work in batch]
             run_before_commit(conn)
             state = tx_state(conn)
         run_after_commit(state)
@@ -254,6 +243,14 @@ _ROLLBACK_TO = "ROLLBACK TO SAVEPOINT interlock_group"
 
 def _lock_order(work: _Work[Any]) -> str:
     return work.key
+
+
+def _bare(conn: Connection, fn: Callable[[Connection], Any]) -> Outcome:
+    """``fn(conn)`` with no savepoint: if it raises, the whole attempt must be undone."""
+    try:
+        return (fn(conn),)
+    except Exception as exc:
+        raise _WorkRaisedError from exc
 
 
 def _in_savepoint(conn: Connection, fn: Callable[[Connection], Any]) -> Outcome:
