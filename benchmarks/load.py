@@ -42,7 +42,9 @@ from tests.scale.client import hold_body
 from tests.scale.cluster import AGENT, REQUESTER, World, cluster, make_world
 from tests.scale.invariants import problems
 
+from benchmarks import machine
 from benchmarks.databases import DatabaseUnavailableError, throwaway_postgres
+from benchmarks.machine import CpuUse
 
 SECONDS = float(os.environ.get("INTERLOCK_LOAD_SECONDS") or 5)
 WARMUP_S = 1.0
@@ -67,6 +69,7 @@ class Phase:
     finished: float = 0.0
     ids: list[tuple[str, str]] = field(default_factory=list)  # submit: (id, digest)
     grants_ok: Counter[str] = field(default_factory=Counter)
+    cpu: CpuUse | None = None  # the whole machine's, over the phase (``_run``)
 
     def merge(self, other: Phase) -> None:
         self.latencies += other.latencies
@@ -167,9 +170,10 @@ def _figures(phase: Phase) -> str:
         return "no calls"
     ordered = sorted(phase.latencies)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    cpu = f"\n      {phase.cpu.describe(phase.ok + phase.refused)}" if phase.cpu else ""
     return (
         f"{_rate(phase):7.0f}/s  p50 {statistics.median(ordered) * 1000:6.1f} ms"
-        f"  p99 {p99 * 1000:6.1f} ms  ({phase.ok} ok, {phase.refused} refused)"
+        f"  p99 {p99 * 1000:6.1f} ms  ({phase.ok} ok, {phase.refused} refused){cpu}"
     )
 
 
@@ -222,10 +226,13 @@ def _split(world: World, urls: tuple[str, ...], items: list[Item]) -> list[Job]:
 def _run(jobs: list[Job]) -> Phase:
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(len(jobs)) as pool:
+        before = machine.sample()
         results = pool.map(_client, jobs)
+        after = machine.sample()
     total = Phase()
     for result in results:
         total.merge(result)
+    total.cpu = machine.used(before, after)
     return total
 
 

@@ -9,7 +9,9 @@ constant JSON object; ``submit`` is the agent kiro's ``POST /api/v1/requests`` o
 ``ls -la``: authenticate, classify, decide (allow), record the request, its grant and
 audit entries in one transaction, answer. Printed: requests/s and p50/p99 latency,
 and the submit/hello throughput ratio (goal: >= 0.5, p99 <= 25 ms), on SQLite and on
-PostgreSQL (``INTERLOCK_BENCH_POSTGRES_URL``, a throwaway database). A last line per
+PostgreSQL, with what each request cost the whole machine in CPU (``machine.py``: the
+clients and the database share its two cores with the server, so this is what
+bounds the rates) (``INTERLOCK_BENCH_POSTGRES_URL``, a throwaway database). A last line per
 dialect times ``ApprovalService.submit`` in process with no HTTP, which shows how much
 of a submit is the server and how much the approvals library and its store.
 """
@@ -30,7 +32,9 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks import machine
 from benchmarks.databases import DatabaseUnavailableError, throwaway_postgres
+from benchmarks.machine import CpuUse
 
 CLIENTS = 4
 #: A second, saturated line: enough clients that concurrent submissions share commits
@@ -40,6 +44,8 @@ DURATION_S = 2.5
 WARMUP_S = 0.5
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo.yaml"
 SHELL = {"kind": "shell", "command": "ls -la", "cwd": "/tmp"}
+#: requests/s, p50 ms, p99 ms, requests measured, the machine's CPU meanwhile.
+Measured = tuple[float, float, float, int, CpuUse | None]
 
 
 def run() -> list[str]:
@@ -97,9 +103,10 @@ def _library_submit(url: str, token: str, count: int = 30) -> float:
     return statistics.median(took) * 1000
 
 
-def _figures(result: tuple[float, float, float, int]) -> str:
-    rps, p50, p99, count = result
-    return f"{rps:8.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  ({count} requests)"
+def _figures(result: Measured) -> str:
+    rps, p50, p99, count, cpu = result
+    spent = f"; {cpu.describe(count)}" if cpu else ""
+    return f"{rps:8.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  ({count} requests{spent})"
 
 
 def _measure(
@@ -110,8 +117,10 @@ def _measure(
     headers: dict[str, str],
     *,
     clients: int,
-) -> tuple[float, float, float, int]:
-    """(requests/s, p50 ms, p99 ms, count) over ``DURATION_S`` with ``clients`` threads."""
+) -> Measured:
+    """(requests/s, p50 ms, p99 ms, count, machine CPU) over ``DURATION_S`` with
+    ``clients`` threads; the CPU is the whole machine's (server, clients and, for
+    PostgreSQL, the database) while the measured calls ran."""
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors: list[str] = []
     start = threading.Barrier(clients + 1)
@@ -136,6 +145,10 @@ def _measure(
     now = time.perf_counter()
     window.update(measure=now + WARMUP_S, end=now + WARMUP_S + DURATION_S)
     start.wait()
+    time.sleep(max(0.0, window["measure"] - time.perf_counter()))
+    before = machine.sample()
+    time.sleep(max(0.0, window["end"] - time.perf_counter()))
+    after = machine.sample()
     for t in threads:
         t.join()
     if errors:
@@ -144,7 +157,8 @@ def _measure(
     if not every:
         raise RuntimeError(f"{method} {path}: no request completed")
     p99 = every[min(len(every) - 1, int(len(every) * 0.99))]
-    return len(every) / DURATION_S, statistics.median(every) * 1000, p99 * 1000, len(every)
+    cpu = machine.used(before, after)
+    return len(every) / DURATION_S, statistics.median(every) * 1000, p99 * 1000, len(every), cpu
 
 
 def _agent_token(url: str) -> str:

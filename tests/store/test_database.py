@@ -176,3 +176,91 @@ def test_a_new_sqlite_file_busy_at_open_is_waited_for(tmp_path: Path) -> None:
     holder.close()
     thread.join(30)
     assert opened == [True]
+
+
+def _backend_pid(store: Store) -> int:
+    """The server process of the one connection the store's pool holds now."""
+    with store.engine.connect() as conn:
+        return int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+
+
+def _terminate(store_url: str, pid: int) -> None:
+    """End server process ``pid`` (as a restart or an idle timeout would) and wait for it."""
+    import psycopg
+
+    with psycopg.connect(store_url.split("?")[0], autocommit=True) as admin:
+        ended = admin.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,)).fetchone()
+        assert ended == (True,)
+
+
+def _checkpoint_rows(store: Store) -> list[str]:
+    with store.read_transaction() as conn:
+        return list(conn.execute(select(audit_checkpoints.c.note)).scalars())
+
+
+#: Pooled server connections are PostgreSQL's: these tests take only its ``store_url``.
+_POSTGRES_ONLY = pytest.mark.parametrize(
+    "store_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+_ROW = {"size": 1, "root_hash": b"\x00" * 32, "created_at": 0.0}
+
+
+@_POSTGRES_ONLY
+def test_a_write_whose_pooled_connection_died_runs_again_on_a_fresh_one(
+    store: Store, store_url: str
+) -> None:
+    """Writes skip the ping at checkout; a connection found dead before the commit is
+    replaced and the transaction run again, so the server's restart costs no decision."""
+    _terminate(store_url, _backend_pid(store))
+    calls: list[int] = []
+
+    def write(conn: object) -> None:
+        from sqlalchemy.engine import Connection
+
+        assert isinstance(conn, Connection)
+        calls.append(1)
+        conn.execute(insert(audit_checkpoints), {**_ROW, "note": "after the loss"})
+
+    store.run_in_transaction(write)
+    assert len(calls) == 2  # the first attempt met the dead connection
+    assert _checkpoint_rows(store) == ["after the loss"]
+
+
+@_POSTGRES_ONLY
+def test_a_grouped_write_whose_pooled_connection_died_runs_again(
+    store: Store, store_url: str
+) -> None:
+    _terminate(store_url, _backend_pid(store))
+    store.run_grouped(lambda conn: conn.execute(insert(audit_checkpoints), {**_ROW, "note": "g"}))
+    assert _checkpoint_rows(store) == ["g"]
+
+
+@_POSTGRES_ONLY
+def test_a_read_is_given_a_live_connection(store: Store, store_url: str) -> None:
+    """A read cannot be run again, so its connection is pinged at checkout instead."""
+    _terminate(store_url, _backend_pid(store))
+    assert _checkpoint_rows(store) == []
+
+
+@_POSTGRES_ONLY
+def test_a_connection_lost_while_committing_is_not_run_again(
+    store: Store, store_url: str
+) -> None:
+    """The commit may have happened: running the work again could write it twice."""
+    from sqlalchemy import event
+
+    calls: list[int] = []
+
+    def write(conn: object) -> None:
+        from sqlalchemy.engine import Connection
+
+        assert isinstance(conn, Connection)
+        calls.append(1)
+        conn.execute(insert(audit_checkpoints), {**_ROW, "note": "lost"})
+        pid = int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+        event.listen(conn, "commit", lambda _conn: _terminate(store_url, pid))
+
+    with pytest.raises(StoreError, match="database error"):
+        store.run_in_transaction(write)
+    assert calls == [1]
+    assert _checkpoint_rows(store) == []

@@ -22,6 +22,12 @@ How each dialect serialises writers:
 * **PostgreSQL** (``psycopg`` 3): READ COMMITTED transactions in which transitions
   lock the rows they change with ``SELECT ... FOR UPDATE`` (:func:`lock_rows`).
   Deadlocks and serialization failures are retried by :meth:`Store.run_in_transaction`.
+  Pooled connections go stale when the server restarts or drops them. Reads check
+  theirs at checkout (a round trip, as SQLAlchemy's ``pool_pre_ping`` does); write
+  transactions do not pay that round trip on every decision: one that loses its
+  connection before it commits is run again on a fresh one (:func:`may_retry`), which
+  is safe because nothing of it was committed. A connection lost *during* the commit
+  leaves the outcome unknown and is never retried.
 
 Work staged for the end of a transaction: :func:`before_commit` registers a step that
 runs inside the transaction just before it commits (the audit log appends its staged
@@ -46,12 +52,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from sqlalchemy import Row, Select, Table, create_engine, event, select
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.engine import Dialect as Dialect_
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from interlock.errors import StoreError
@@ -129,7 +137,7 @@ class Store:
         appends go on.
         """
         try:
-            with self.engine.connect() as base:
+            with _checked_out(self.engine) as base:
                 if self.dialect == "postgresql":
                     conn = base.execution_options(
                         isolation_level="REPEATABLE READ", postgresql_readonly=True
@@ -149,23 +157,26 @@ class Store:
         """Run ``fn(conn)`` in one transaction, retrying it on lock conflicts.
 
         Retried (up to ``retries`` more times, with jittered exponential backoff):
-        PostgreSQL deadlocks and serialization failures, SQLite "database is locked".
+        PostgreSQL deadlocks and serialization failures, SQLite "database is locked",
+        and a connection lost before the commit (see :func:`may_retry`).
         ``fn`` must therefore have no effects outside the connection. Any other error,
         or the last retryable one, is raised as ``StoreError``.
         """
         attempt = 0
         while True:
+            committing = False
             try:
                 with self.begin_write() as conn:
                     result = fn(conn)
                     run_before_commit(conn)
                     state = tx_state(conn)
+                    committing = True
                 run_after_commit(state)
                 return result
             except Exception as exc:
                 if not is_database_error(exc):
                     raise
-                if attempt >= retries or not is_retryable(exc):
+                if attempt >= retries or not may_retry(exc, committing=committing):
                     raise store_error(exc) from exc
             attempt += 1
             backoff(attempt)
@@ -304,6 +315,51 @@ def is_retryable(exc: BaseException) -> bool:
     return False
 
 
+def may_retry(exc: BaseException, *, committing: bool) -> bool:
+    """Whether a failed write transaction may be run again from the start.
+
+    Lock conflicts may (:func:`is_retryable`). So may a connection lost before the
+    commit was sent (``committing`` false): the server rolled the transaction back,
+    and SQLAlchemy has already discarded the pool's connections from before the loss,
+    so the next attempt gets a live one. A connection lost while committing may have
+    committed, so running the work again could write it twice: that is an error.
+    """
+    if is_retryable(exc):
+        return True
+    return not committing and isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+_READING = threading.local()
+
+
+@contextmanager
+def _checked_out(engine: Engine) -> Iterator[Connection]:
+    """A pooled connection for reading, checked to be alive (``_ping_readers``)."""
+    _READING.on = True
+    try:
+        conn = engine.connect()
+    finally:
+        _READING.on = False
+    with conn:
+        yield conn
+
+
+def _ping_readers(dialect: Dialect_, dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Pool checkout hook: a connection checked out for reading must answer a ping.
+
+    A read has no transaction to run again if its connection turns out stale, so it
+    is checked first; raising ``DisconnectionError`` makes the pool discard it and
+    hand out another (up to three tries). Writes skip the round trip (see the module
+    docstring).
+    """
+    if not getattr(_READING, "on", False):
+        return
+    try:
+        dialect.do_ping(dbapi_connection)  # ``SELECT 1`` outside a transaction
+    except Exception as exc:
+        raise DisconnectionError("a pooled connection did not answer") from exc
+
+
 def run_sql(
     conn: Connection, sql: str, params: tuple[object, ...] | list[Any] = ()
 ) -> list[tuple[Any, ...]]:
@@ -324,10 +380,12 @@ def run_sql(
     if cursor is None:  # one per transaction: making one costs as much as a statement
         cursor = state[_TX_CURSOR] = conn.connection.cursor()
     many = isinstance(params, list)
-    if isinstance(params, list):
-        cursor.executemany(sql, params)
-    else:
+    if not isinstance(params, list):
         cursor.execute(sql, params)
+    elif len(params) == 1:  # psycopg sets up pipeline mode for any executemany
+        cursor.execute(sql, params[0])
+    else:
+        cursor.executemany(sql, params)
     rows = [tuple(row) for row in cursor.fetchall()] if cursor.description else []
     listeners = conn.dispatch.after_cursor_execute
     if listeners:
@@ -390,7 +448,8 @@ def database_url(url: str | None, env: dict[str, str]) -> URL:
 def create_store_engine(url: URL) -> Engine:
     """An engine configured as this module's docstring describes."""
     if url.drivername.startswith("postgresql"):
-        engine = create_engine(url, isolation_level="READ COMMITTED", pool_pre_ping=True)
+        engine = create_engine(url, isolation_level="READ COMMITTED")
+        event.listen(engine, "checkout", partial(_ping_readers, engine.dialect))
         event.listen(engine, "begin", _reset_tx_state)
         event.listen(engine, "commit", _refuse_unflushed_commit)
         return engine

@@ -54,6 +54,7 @@ from interlock.store.database import (
     backoff,
     is_database_error,
     is_retryable,
+    may_retry,
     restore_tx_state,
     run_after_commit,
     run_before_commit,
@@ -209,27 +210,32 @@ class GroupCommit:
         attempt = 0
         guarded = False
         while True:
+            stage: list[bool] = []  # ``_transact`` appends once it starts to commit
             try:
-                return self._transact(batch, guarded=guarded)
+                return self._transact(batch, guarded=guarded, committing=stage)
             except _WorkRaisedError:  # rolled back: run again at once, each in a savepoint
                 guarded = True
                 continue
             except Exception as exc:
                 if not is_database_error(exc):
                     return [exc] * len(batch)
-                if attempt >= RETRIES or not is_retryable(exc):
+                if attempt >= RETRIES or not may_retry(exc, committing=bool(stage)):
                     return [_as_store_error(exc)] * len(batch)
             attempt += 1
             backoff(attempt)
 
-    def _transact(self, batch: list[_Work[Any]], *, guarded: bool) -> list[Outcome]:
+    def _transact(
+        self, batch: list[_Work[Any]], *, guarded: bool, committing: list[bool]
+    ) -> list[Outcome]:
         """One transaction: each work (``guarded``: in a savepoint of its own), the
-        staged steps, one commit. Unguarded, work that raises rolls all of it back."""
+        staged steps, one commit. Unguarded, work that raises rolls all of it back.
+        ``committing`` gets an item when the commit is about to be sent."""
         run = _in_savepoint if guarded else _bare
         with self._store.begin_write() as conn:
             outcomes = [run(conn, work.fn) for work in batch]
             run_before_commit(conn)
             state = tx_state(conn)
+            committing.append(True)
         run_after_commit(state)
         return outcomes
 
