@@ -32,8 +32,10 @@ ALLOW = Decision(
 @contextmanager
 def _first_waits_for(world: World, others: int) -> Iterator[None]:
     """Hold the first submission inside its transaction until ``others`` are queued
-    behind it, so that they are written as one batch by the next leader."""
+    behind it, so that they are written as one batch by the next leader (in the one
+    lane: PostgreSQL's others would each open a lane beside the held one)."""
     service, group = world.service, world.store._group
+    lanes, group._lanes = group._lanes, 1
     record = service._record
     state = {"first": True}
 
@@ -50,6 +52,7 @@ def _first_waits_for(world: World, others: int) -> Iterator[None]:
         yield
     finally:
         _restore(world, record)
+        group._lanes = lanes
 
 
 def _restore(world: World, record: Any) -> None:

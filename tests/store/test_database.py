@@ -188,7 +188,7 @@ def _terminate(store_url: str, pid: int) -> None:
     """End server process ``pid`` (as a restart or an idle timeout would) and wait for it."""
     import psycopg
 
-    with psycopg.connect(store_url.split("?")[0], autocommit=True) as admin:
+    with psycopg.connect(store_url.split("?", maxsplit=1)[0], autocommit=True) as admin:
         ended = admin.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,)).fetchone()
         assert ended == (True,)
 
@@ -243,9 +243,7 @@ def test_a_read_is_given_a_live_connection(store: Store, store_url: str) -> None
 
 
 @_POSTGRES_ONLY
-def test_a_connection_lost_while_committing_is_not_run_again(
-    store: Store, store_url: str
-) -> None:
+def test_a_connection_lost_while_committing_is_not_run_again(store: Store, store_url: str) -> None:
     """The commit may have happened: running the work again could write it twice."""
     from sqlalchemy import event
 

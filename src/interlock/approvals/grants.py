@@ -21,7 +21,7 @@ from interlock.approvals.seal import sealer_for
 from interlock.audit.log import stage
 from interlock.errors import TamperError
 from interlock.identity.clock import aware
-from interlock.store.database import moment, run_sql, tx_state
+from interlock.store.database import moment, run_sql, select_rows, tx_state
 from interlock.store.records import grants
 from interlock.store.schema import HEAD_ID, audit_entries
 
@@ -36,7 +36,6 @@ class GrantUse:
 
 
 #: Built once (building a statement costs more than running it).
-_LOCK = select(grants).where(grants.c.request_id == bindparam("request_id")).with_for_update()
 #: An earlier use of a grant in the log, from where it was issued (entries are bytes:
 #: SQLite matches them with ``instr``, PostgreSQL with ``LIKE`` on ``bytea``).
 _USED_SQLITE = select(audit_entries.c.idx).where(
@@ -113,20 +112,22 @@ def consume(
     wanted = digest.strip().lower()
     if record.status is not Status.APPROVED:
         return GrantUse(False, f"request {record.id} is {record.status.value}, not approved")
-    row = conn.execute(_LOCK, {"request_id": record.id}).one_or_none()
-    if row is None:
+    # every grant use runs this: driver SQL (``select_rows``)
+    rows = select_rows(conn, grants, "request_id = ?", (record.id,), lock=True)
+    if not rows:
         return GrantUse(False, f"request {record.id} has no grant")
+    row = rows[0]
     sealer = sealer_for(conn)
-    sealer.check("grants", row._mapping, what=f"the grant of {record.id}")
-    if row.used_at is None:
-        _never_used_before(conn, row.id, row.issued_size, record.id)
-    seal = sealer.seal("grants", {**row._mapping, "used_at": now, "used_by": by})
+    sealer.check("grants", row, what=f"the grant of {record.id}")
+    if row["used_at"] is None:
+        _never_used_before(conn, row["id"], row["issued_size"], record.id)
+    seal = sealer.seal("grants", {**row, "used_at": now, "used_by": by})
     result = conn.execute(
         _CONSUME,
         {"b_request": record.id, "b_digest": wanted, "b_now": now, "b_by": by, "b_seal": seal},
     )
     if result.rowcount == 1:
-        return GrantUse(True, "granted: this digest may run once", row.id)
+        return GrantUse(True, "granted: this digest may run once", row["id"])
     return GrantUse(False, _why_not(conn, record, wanted, now))
 
 

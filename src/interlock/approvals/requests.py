@@ -30,7 +30,7 @@ from interlock.audit.log import stage
 from interlock.errors import DecisionError, NotFoundError
 from interlock.identity.clock import aware
 from interlock.models import Verdict
-from interlock.store.database import moment, run_sql
+from interlock.store.database import moment, run_sql, select_rows
 from interlock.store.records import grants, requests
 
 
@@ -54,7 +54,6 @@ TRANSITIONS: Mapping[Status, frozenset[Status]] = {
 
 
 #: The hot statements, built once (building a statement costs more than running it).
-_LOCK = select(requests).where(requests.c.id == bindparam("request_id")).with_for_update()
 _GRANT_USED = select(grants.c.used_at).where(grants.c.request_id == bindparam("request_id"))
 #: A transition as driver SQL (``run_sql``): every decisive vote runs it.
 _TRANSITION_SQL = (
@@ -154,10 +153,11 @@ os.register_at_fork(after_in_child=_forked)
 
 def lock(conn: Connection, request_id: str, *, now: datetime, actor: str | None) -> RequestRecord:
     """Lock ``request_id`` for a transition and expire it first if its time is up."""
-    row = conn.execute(_LOCK, {"request_id": request_id}).one_or_none()
-    if row is None:
+    # every ballot and grant use runs this: driver SQL (``select_rows``)
+    rows = select_rows(conn, requests, "id = ?", (request_id,), lock=True)
+    if not rows:
         raise NotFoundError(f"no request {request_id}")
-    record = _checked(row._mapping)
+    record = _checked(rows[0])
     if record.status in TRANSITIONS and record.expires_at <= now and not _grant_used(conn, record):
         record = transition(
             conn, record, Status.EXPIRED, now=now, actor=actor, reason="expired before use"
@@ -227,7 +227,7 @@ def due(conn: Connection, *, now: datetime) -> list[str]:
     return list(conn.execute(query).scalars())
 
 
-def _checked(m: RowMapping) -> RequestRecord:
+def _checked(m: RowMapping | Mapping[str, Any]) -> RequestRecord:
     """The record of a stored row whose seal holds (else :class:`TamperError`)."""
     default_sealer().check("requests", m, what=f"request {m['id']}")
     return _record(m)

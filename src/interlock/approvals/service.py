@@ -204,8 +204,11 @@ class ApprovalService:
             expires_at=now + ttl,
         )
         draft = _Draft(token, who, subject, action, assessment, decision, break_glass)
-        # group commit: concurrent submissions share one transaction and one commit
-        record, judged = self.store.run_grouped(lambda conn: self._record(conn, draft, now))
+        # group commit: concurrent submissions share one transaction and one commit;
+        # the first row a submission locks is its watch session's (``observe``)
+        record, judged = self.store.run_grouped(
+            lambda conn: self._record(conn, draft, now), key=_session_key(assessment, who)
+        )
         return Submitted(record, judged.decision, judged.assessment)
 
     def _record(
@@ -379,6 +382,13 @@ class _Draft:
     assessment: Assessment
     decision: Decision
     break_glass: bool
+
+
+def _session_key(assessment: Assessment, who: Authenticated) -> str:
+    """The group-commit key of a submission: the watch session row it locks first."""
+    from interlock.watch.gate import session_of
+
+    return f"session:{session_of(assessment, who)}"
 
 
 def _recheck_once(conn: Connection, who: Authenticated, token: str, now: datetime) -> None:

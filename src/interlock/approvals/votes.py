@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, select
 
 from interlock.approvals import grants
 from interlock.approvals.quorum import Ballot, Tally, check_voter, reached, tally
@@ -23,7 +23,7 @@ from interlock.audit.log import stage
 from interlock.errors import InputError, VoteRefusedError
 from interlock.identity.clock import aware
 from interlock.models import Principal, PrincipalKind
-from interlock.store.database import moment, run_sql
+from interlock.store.database import moment, run_sql, select_rows
 from interlock.store.records import votes
 
 
@@ -52,11 +52,6 @@ class Cast:
 
 
 #: Built once (building a statement costs more than running it).
-_OF_REQUEST = (
-    select(votes).where(votes.c.request_id == bindparam("request_id")).order_by(votes.c.id)
-)
-
-
 def cast(conn: Connection, record: RequestRecord, ballot: Cast, *, now: datetime) -> VoteOutcome:
     """Store ``ballot`` on the locked ``record`` and apply the quorum; refusals raise."""
     need = record.requirement()
@@ -141,14 +136,15 @@ def stored(conn: Connection, request_id: str) -> list[Ballot]:
     """Every ballot on ``request_id`` in the order cast, each checked against its seal."""
     sealer = sealer_for(conn)
     ballots = []
-    for r in conn.execute(_OF_REQUEST, {"request_id": request_id}):
-        sealer.check("votes", r._mapping, what=f"the ballot of {r.voter} on {request_id}")
+    # every ballot runs this: driver SQL (``select_rows``)
+    for r in select_rows(conn, votes, "request_id = ?", (request_id,), order_by="id"):
+        sealer.check("votes", r, what=f"the ballot of {r['voter']} on {request_id}")
         ballots.append(
             Ballot(
-                voter=r.voter,
-                kind=PrincipalKind(r.voter_kind),
-                groups=tuple(json.loads(r.voter_groups)),
-                approve=bool(r.approve),
+                voter=r["voter"],
+                kind=PrincipalKind(r["voter_kind"]),
+                groups=tuple(json.loads(r["voter_groups"])),
+                approve=bool(r["approve"]),
             )
         )
     return ballots

@@ -15,13 +15,16 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, select, update
+from sqlalchemy import Connection, RowMapping, select, update
 
 from interlock.errors import AuthenticationError, InputError, NotFoundError
 from interlock.identity.clock import aware
+from interlock.store.database import select_rows
 from interlock.store.records import tokens
 
 #: Every interlock token starts with this, so secret scanners and redaction find them.
@@ -109,17 +112,15 @@ def issue(
 
 
 #: Built once: every authenticated call runs it (building costs more than running).
-_BY_HASH = select(tokens).where(tokens.c.token_hash == bindparam("token_hash"))
-
-
 def authenticate(conn: Connection, token: str, *, now: datetime) -> TokenInfo:
     """The active token matching ``token``; anything else is an ``AuthenticationError``."""
     if not token or not token.startswith(TOKEN_PREFIX):
         raise AuthenticationError("not an interlock token", hint="tokens start with 'itk_'")
-    row = conn.execute(_BY_HASH, {"token_hash": hash_token(token)}).one_or_none()
-    if row is None:
+    # every submission and ballot runs this: driver SQL (``select_rows``)
+    rows = select_rows(conn, tokens, "token_hash = ?", (hash_token(token),))
+    if not rows:
         raise AuthenticationError("unknown token")
-    info = _info(row._mapping)
+    info = _info(rows[0])
     state = info.state(now)
     if state != "active":
         raise AuthenticationError(f"token {info.id} is {state}")
@@ -151,7 +152,7 @@ def list_tokens(conn: Connection, principal: str | None = None) -> list[TokenInf
     return [_info(r._mapping) for r in conn.execute(query)]
 
 
-def _info(m: RowMapping) -> TokenInfo:
+def _info(m: RowMapping | Mapping[str, Any]) -> TokenInfo:
     return TokenInfo(
         id=m["id"],
         principal=m["principal"],

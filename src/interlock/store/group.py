@@ -28,8 +28,14 @@ savepoint costs two round trips. If any work raises, that whole attempt is rolle
 (nothing of it was acknowledged) and the batch runs again with a savepoint per work,
 as described above, so what each caller gets is the same either way.
 
-Callers wait on the leader's lock. One whose work a leader took wakes after that
-leader's commit and finds its result; one whose work is still queued leads next.
+Batches are written in *lanes*: on SQLite one (the database has one writer), on
+PostgreSQL several, each its own transaction on its own connection. A batch spends
+most of its time waiting for the server's answers, one statement after another, so a
+single lane left the machine idle while callers queued behind it. Lanes of one process
+are as safe together as the batches of several processes: each batch takes its row
+locks in key order and the log's head last. A caller whose work a leader took waits
+for that batch's commit and finds its result; one whose work is still queued leads
+the next batch as soon as a lane is free.
 Callers may announce themselves while they prepare their work (``coming``: the
 gateway's submissions, while they classify and decide); a leader then waits a moment
 (bounded) for them to queue, so that batches form even when callers arrive spread
@@ -43,7 +49,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy.engine import Connection
@@ -99,20 +105,29 @@ class _Work(Generic[T]):
     """One caller's transaction body and, once final, what it came to."""
 
     fn: Callable[[Connection], T]
-    #: The row the work locks first (a request id), or "" for work that locks none.
+    #: The row the work locks first (a request id, a watch session), or "" for none.
     key: str = ""
     outcome: Outcome | None = None
+    #: Whether a leader has taken it into its batch (it is being written).
+    taken: bool = False
+    #: Set when the caller should look again: its work settled, or it may lead.
+    wake: threading.Event = field(default_factory=threading.Event)
 
 
 class GroupCommit:
     """The batching of one store's grouped writers (see the module docstring)."""
 
-    def __init__(self, store: Store, *, max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, store: Store, *, max_batch: int = MAX_BATCH, lanes: int = 1) -> None:
         self._store = store
         self._max = max(1, max_batch)
+        #: Batches written at once, each in a transaction (and connection) of its own.
+        self._lanes = max(1, lanes)
+        #: Lanes in use, and of those the leaders still collecting their batch.
+        self._leading = 0
+        self._collecting = 0
         self._queue: deque[_Work[Any]] = deque()
+        #: Guards the queue, the lanes and the announcements; notified as they change.
         self._queued = threading.Condition(threading.Lock())
-        self._leader = threading.Lock()
         #: Callers inside :meth:`coming` that have not queued their work yet, and since when.
         self._coming: dict[object, float] = {}
         self._announced = threading.local()
@@ -148,22 +163,32 @@ class GroupCommit:
     def run(self, fn: Callable[[Connection], T], key: str = "") -> T:
         """Run ``fn(conn)`` in a shared transaction; its result once that has committed.
 
-        ``key`` names the row ``fn`` locks first (a request id; "" for work that locks
-        no existing row). A batch runs its work in key order, so batches of several
-        processes take their row locks in one order and cannot deadlock one another:
-        each single transaction locks one request and then the log's head, and a batch
-        of them must keep to one order as well.
+        ``key`` names the row ``fn`` locks first (a request id, a watch session; "" for
+        work that locks no existing row). A batch runs its work in key order, so
+        batches (of several lanes or processes) take their row locks in one order and
+        cannot deadlock one another: each single transaction locks one such row and
+        then the log's head, and a batch of them must keep to one order as well.
         """
         work: _Work[T] = _Work(fn, key)
         with self._queued:
             self._queue.append(work)
         self._arrived()
-        while work.outcome is None:
-            with self._leader:
-                if work.outcome is None:
-                    self._linger()
-                    self._lead(self._take())
+        while self._wait_to_lead(work):
+            batch: list[_Work[Any]] | None = None
+            try:
+                self._linger()
+                batch = self._take()
+                self._lead(batch)
+            finally:
+                with self._queued:
+                    if batch is None:  # interrupted before it took its batch
+                        self._collecting -= 1
+                    self._leading -= 1
+                    self._wake_next()  # a lane is free
+                for settled in batch or ():
+                    settled.wake.set()
         outcome = work.outcome
+        assert outcome is not None  # ``_wait_to_lead`` returns False only once settled
         if isinstance(outcome, _Alone):
             return self._store.run_in_transaction(fn)
         if isinstance(outcome, BaseException):
@@ -183,13 +208,47 @@ class GroupCommit:
                 self._queued.wait(deadline - now)
                 now = time.monotonic()
 
+    def _wait_to_lead(self, work: _Work[Any]) -> bool:
+        """Wait until ``work`` is settled (``False``) or this caller may lead a batch in
+        a free lane while ``work`` is still queued (``True``: the lane is taken).
+
+        A new lane opens only when no leader is still collecting its batch: work queued
+        meanwhile joins that batch (and its commit) rather than starting one of its own.
+        Each caller sleeps on its own event, woken when its work is settled or when it
+        is first in the queue and a lane may be free (``_wake_next``): one shared
+        condition woke every waiting thread at each change, each waking costing a
+        switch of the interpreter lock.
+        """
+        while True:
+            with self._queued:
+                if work.outcome is not None:
+                    return False
+                if not (work.taken or self._collecting or self._leading >= self._lanes):
+                    self._leading += 1
+                    self._collecting += 1
+                    return True
+                work.wake.clear()  # a ``set`` from now on is not missed by the wait
+            work.wake.wait()
+
+    def _wake_next(self) -> None:
+        """Wake the caller first in the queue, which may lead (hold ``_queued``)."""
+        if self._queue and not self._collecting and self._leading < self._lanes:
+            self._queue[0].wake.set()
+
     def _take(self) -> list[_Work[Any]]:
         with self._queued:
             count = min(len(self._queue), self._max)
-            return [self._queue.popleft() for _ in range(count)]
+            batch = [self._queue.popleft() for _ in range(count)]
+            for work in batch:
+                work.taken = True
+            self._collecting -= 1
+            self._wake_next()  # what is left may open another lane
+            return batch
 
     def _lead(self, batch: list[_Work[Any]]) -> None:
         """Write ``batch`` and settle every outcome in it, whatever happens."""
+        if not batch:  # another lane took it all while this one lingered
+            return
         batch.sort(key=_lock_order)  # stable: equal keys keep their arrival order
         try:
             outcomes = self._written(batch)

@@ -39,7 +39,7 @@ from sqlalchemy import (
 
 from interlock.identity.clock import aware
 from interlock.models import Verdict
-from interlock.store.database import after_commit, moment, run_sql
+from interlock.store.database import after_commit, moment, read_moment, run_sql
 from interlock.store.watch_records import watch_actions, watch_sessions, watch_targets
 from interlock.watch.targets import ANY, Op, TargetRef
 
@@ -116,23 +116,13 @@ _ACTION_COLUMNS = (
 )
 
 
-def _read_moment(value: object) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return aware(datetime.fromisoformat(value))
-    if isinstance(value, datetime):
-        return aware(value)
-    raise TypeError(f"not a timestamp: {value!r}")
-
-
 def _bump(conn: Connection, session_id: str, now: datetime) -> SessionState | None:
     rows = run_sql(conn, _TOUCH_SQL, (moment(conn, now), session_id))
     if not rows:
         return None
     row = rows[0]
     kept, frozen_at, frozen_by, frozen_reason = row
-    return SessionState(session_id, int(kept), _read_moment(frozen_at), frozen_by, frozen_reason)
+    return SessionState(session_id, int(kept), read_moment(frozen_at), frozen_by, frozen_reason)
 
 
 def _insert_ignoring_conflict(conn: Connection, values: dict[str, object]) -> Any:
@@ -280,7 +270,7 @@ def _entry_of(values: tuple[Any, ...]) -> Entry:
     """An entry from the columns in ``_ACTION_COLUMNS`` order (either dialect's types)."""
     session, agent, human, at, request, summary, klass, targets, cats, envs = values[:10]
     verdict, counted, evidence, action_id = values[10:]
-    when = _read_moment(at)
+    when = read_moment(at)
     if when is None:
         raise TypeError("a watched action without a time")
     return Entry(
