@@ -157,7 +157,15 @@ def lock(conn: Connection, request_id: str, *, now: datetime, actor: str | None)
     rows = select_rows(conn, requests, "id = ?", (request_id,), lock=True)
     if not rows:
         raise NotFoundError(f"no request {request_id}")
-    record = _checked(rows[0])
+    return locked(conn, rows[0], now=now, actor=actor)
+
+
+def locked(
+    conn: Connection, row: Mapping[str, Any], *, now: datetime, actor: str | None
+) -> RequestRecord:
+    """The record of a request ``row`` this transaction has locked (its seal checked),
+    expired first if its time is up: ``lock`` for callers that read it with other rows."""
+    record = _checked(row)
     if record.status in TRANSITIONS and record.expires_at <= now and not _grant_used(conn, record):
         record = transition(
             conn, record, Status.EXPIRED, now=now, actor=actor, reason="expired before use"

@@ -41,11 +41,13 @@ from interlock.errors import (
     ForbiddenError,
     GrantRefusedError,
     InterlockError,
+    NotFoundError,
     TamperError,
     VoteRefusedError,
 )
-from interlock.identity.access import Authenticated, authenticate, recheck
+from interlock.identity.access import Authenticated, authenticate, recheck, still
 from interlock.identity.clock import Clock, aware, utcnow
+from interlock.identity.tokens import active, hash_token
 from interlock.models import Action, Assessment, Decision
 from interlock.store import Store
 from interlock.store.database import tx_state
@@ -251,8 +253,13 @@ class ApprovalService:
 
         def work(conn: Connection) -> VoteOutcome | InterlockError:
             now = self.clock()
-            recheck(conn, who, token, now=now)
-            record = requests.lock(conn, request_id, now=now, actor=who.actor)
+            # the request (locked) and the voter's token: one statement
+            found = votes.for_ballot(conn, request_id, hash_token(token))
+            if found.request is None:
+                recheck(conn, who, token, now=now)  # a dead token is refused first
+                raise NotFoundError(f"no request {request_id}")
+            still(who, active(found.token, now))
+            record = requests.locked(conn, found.request, now=now, actor=who.actor)
             ballot = Cast(who.principal, who.token_id, channel, approve, comment)
             try:
                 return votes.cast(conn, record, ballot, now=now)

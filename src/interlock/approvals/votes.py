@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, select
 
@@ -23,8 +24,8 @@ from interlock.audit.log import stage
 from interlock.errors import InputError, VoteRefusedError
 from interlock.identity.clock import aware
 from interlock.models import Principal, PrincipalKind
-from interlock.store.database import moment, run_sql, select_rows
-from interlock.store.records import votes
+from interlock.store.database import moment, row_reader, run_sql, select_rows
+from interlock.store.records import requests, tokens, votes
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +52,14 @@ class Cast:
     comment: str | None
 
 
-#: Built once (building a statement costs more than running it).
 def cast(conn: Connection, record: RequestRecord, ballot: Cast, *, now: datetime) -> VoteOutcome:
-    """Store ``ballot`` on the locked ``record`` and apply the quorum; refusals raise."""
+    """Store ``ballot`` on the locked ``record`` and apply the quorum; refusals raise.
+
+    The ballots already cast are read here, after the request's lock is held: on
+    PostgreSQL a statement that waited for the lock still reads other tables as they
+    were when it began, so ballots read together with the lock could miss the one
+    whose transaction held it.
+    """
     need = record.requirement()
     if ballot.voter.kind is not PrincipalKind.HUMAN:
         check_voter(ballot.voter, need, ())
@@ -169,3 +175,49 @@ def listed(conn: Connection, request_id: str) -> list[VoteRow]:
         VoteRow(r.voter, bool(r.approve), r.channel, r.token_id, r.comment, aware(r.cast_at))
         for r in conn.execute(query)
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class ForBallot:
+    """The request row (locked) and the voter's token row, read in one statement
+    (``None``: no such request, no such token)."""
+
+    request: dict[str, Any] | None
+    token: dict[str, Any] | None
+
+
+#: ``for_ballot``'s statement, by dialect.
+_FOR_BALLOT: dict[str, str] = {}
+
+
+def for_ballot(conn: Connection, request_id: str, token_hash: str) -> ForBallot:
+    """Lock ``request_id`` and read, in the same statement, the token stored under
+    ``token_hash``: what ``recheck`` and ``requests.lock`` read one after the other.
+
+    Every ballot runs this, and on PostgreSQL each statement costs the database, the
+    driver and the interpreter lock more than its rows do. The token is read as it was
+    when the statement began, before any wait for the lock, exactly as the separate
+    ``recheck`` before the lock read it. The ballots are *not* read here (``cast``).
+    """
+    dialect = conn.dialect.name
+    sql = _FOR_BALLOT.get(dialect)
+    if sql is None:
+        columns = ", ".join(f"{alias}.{c.name}" for alias, table in _JOINED for c in table.columns)
+        sql = (
+            f"SELECT {columns} FROM requests r "  # noqa: S608 - constant column names
+            "LEFT JOIN tokens t ON t.token_hash = ? WHERE r.id = ?"
+        )
+        if dialect == "postgresql":
+            sql += " FOR UPDATE OF r"
+        _FOR_BALLOT[dialect] = sql
+    rows = run_sql(conn, sql, (token_hash, request_id))
+    if not rows:
+        return ForBallot(None, None)
+    (row,) = rows  # ids and token hashes are unique
+    cut = len(requests.columns)
+    token = row_reader(tokens)(row[cut:]) if row[cut] is not None else None
+    return ForBallot(row_reader(requests)(row[:cut]), token)
+
+
+#: The tables ``for_ballot`` reads, by alias, in column order.
+_JOINED = (("r", requests), ("t", tokens))

@@ -44,7 +44,11 @@ def recheck(conn: Connection, who: Authenticated, token: str, *, now: datetime) 
     For a caller that authenticated in an earlier read (to decide before taking the
     write lock): one query, so a token revoked in between still cannot write.
     """
-    info = tokens.authenticate(conn, token, now=now)
+    still(who, tokens.authenticate(conn, token, now=now))
+
+
+def still(who: Authenticated, info: tokens.TokenInfo) -> None:
+    """Refuse unless the active token ``info``, read again, is the one ``who`` came with."""
     if info.id != who.token_id or info.principal != who.principal.name:
         raise AuthenticationError("the token changed while the request was being decided")
 

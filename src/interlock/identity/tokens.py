@@ -111,16 +111,21 @@ def issue(
     return IssuedToken(token_id, token, principal, expires_at)
 
 
-#: Built once: every authenticated call runs it (building costs more than running).
 def authenticate(conn: Connection, token: str, *, now: datetime) -> TokenInfo:
     """The active token matching ``token``; anything else is an ``AuthenticationError``."""
     if not token or not token.startswith(TOKEN_PREFIX):
         raise AuthenticationError("not an interlock token", hint="tokens start with 'itk_'")
-    # every submission and ballot runs this: driver SQL (``select_rows``)
+    # every submission runs this: driver SQL (``select_rows``)
     rows = select_rows(conn, tokens, "token_hash = ?", (hash_token(token),))
-    if not rows:
+    return active(rows[0] if rows else None, now)
+
+
+def active(row: Mapping[str, Any] | None, now: datetime) -> TokenInfo:
+    """The token stored as ``row`` (``None``: no such token) if it is active at ``now``;
+    otherwise ``AuthenticationError``. For callers that read the row with other rows."""
+    if row is None:
         raise AuthenticationError("unknown token")
-    info = _info(rows[0])
+    info = _info(row)
     state = info.state(now)
     if state != "active":
         raise AuthenticationError(f"token {info.id} is {state}")

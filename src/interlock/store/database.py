@@ -431,9 +431,8 @@ def read_moment(value: object) -> datetime | None:
     return moment_.replace(tzinfo=UTC) if moment_.tzinfo is None else moment_.astimezone(UTC)
 
 
-#: Per (table, condition, lock, order, dialect): the SQL, the column names and how
-#: each column's raw value is read (``select_rows``).
-_SELECTS: dict[tuple[str, str, bool, str, str], tuple[str, tuple[str, ...], tuple[Any, ...]]] = {}
+#: ``select_rows``'s SQL, by (table, condition, lock, order, dialect).
+_SELECTS: dict[tuple[str, str, bool, str, str], str] = {}
 
 
 def select_rows(
@@ -455,25 +454,39 @@ def select_rows(
     booleans as ``bool``, whatever each driver hands back.
     """
     key = (table.name, where, lock, order_by, conn.dialect.name)
-    plan = _SELECTS.get(key)
-    if plan is None:
-        names = tuple(c.name for c in table.columns)
-        sql = f"SELECT {', '.join(names)} FROM {table.name} WHERE {where}"  # noqa: S608
+    sql = _SELECTS.get(key)
+    if sql is None:
+        sql = f"SELECT {', '.join(c.name for c in table.columns)} FROM {table.name}"  # noqa: S608
+        sql += f" WHERE {where}"
         if order_by:
             sql += f" ORDER BY {order_by}"
         if lock and conn.dialect.name == "postgresql":
             sql += " FOR UPDATE"
-        plan = _SELECTS[key] = (sql, names, tuple(_reader(c.type) for c in table.columns))
-    sql, names, readers = plan
-    out = []
-    for row in run_sql(conn, sql, params):
-        out.append(
-            {
+        _SELECTS[key] = sql
+    read = row_reader(table)
+    return [read(row) for row in run_sql(conn, sql, params)]
+
+
+#: ``row_reader``'s readers, by table.
+_READERS: dict[str, Callable[[tuple[Any, ...]], dict[str, Any]]] = {}
+
+
+def row_reader(table: Table) -> Callable[[tuple[Any, ...]], dict[str, Any]]:
+    """Turn a raw row of ``table``'s columns, in declared order, into a typed mapping
+    (as :func:`select_rows` returns them), for queries that read several tables."""
+    reader = _READERS.get(table.name)
+    if reader is None:
+        names = tuple(c.name for c in table.columns)
+        readers = tuple(_reader(c.type) for c in table.columns)
+
+        def reader(row: tuple[Any, ...]) -> dict[str, Any]:
+            return {
                 name: value if read is None or value is None else read(value)
                 for name, read, value in zip(names, readers, row, strict=True)
             }
-        )
-    return out
+
+        _READERS[table.name] = reader
+    return reader
 
 
 def _reader(kind: object) -> Callable[[Any], Any] | None:
