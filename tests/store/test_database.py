@@ -12,7 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import insert, inspect, select, text, update
 
 from interlock.errors import StoreError
-from interlock.store import Store, lock_rows, open_store
+from interlock.store import Store, open_store, select_rows
 from interlock.store.database import database_url
 from interlock.store.migrate import alembic_config, current_revisions, head_revisions
 from interlock.store.schema import HEAD_ID, audit_checkpoints, audit_head
@@ -102,8 +102,8 @@ def test_run_in_transaction_serialises_read_modify_write(store: Store) -> None:
         from sqlalchemy.engine import Connection
 
         assert isinstance(conn, Connection)
-        (row,) = lock_rows(conn, audit_head, audit_head.c.id == HEAD_ID)
-        conn.execute(update(audit_head).values(checkpoint_size=row.checkpoint_size + 1))
+        (row,) = select_rows(conn, audit_head, "id = ?", (HEAD_ID,), lock=True)
+        conn.execute(update(audit_head).values(checkpoint_size=row["checkpoint_size"] + 1))
 
     def worker() -> None:
         for _ in range(10):

@@ -119,8 +119,7 @@ class ApprovalService:
             decision = decide(assessment, self.config, requester=who.principal, now=self.clock())
             if timed is not None:
                 timed(time.perf_counter() - started)
-            return self._record_for(
-                who,
+            return self.record_decided(
                 token,
                 action,
                 assessment,

@@ -20,11 +20,11 @@ from interlock.store.database import (
     create_store_engine,
     database_url,
     is_retryable,
-    lock_rows,
+    select_rows,
     store_error,
 )
 
-__all__ = ["Dialect", "Store", "StoreError", "is_retryable", "lock_rows", "open_store"]
+__all__ = ["Dialect", "Store", "StoreError", "is_retryable", "open_store", "select_rows"]
 
 
 def open_store(url: str | None = None) -> Store:

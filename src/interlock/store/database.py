@@ -20,7 +20,7 @@ How each dialect serialises writers:
   already happened. Group commit pays for the extra fsync: ``append_many`` for a batch
   of audit entries, :meth:`Store.run_grouped` for concurrent submissions (``group.py``).
 * **PostgreSQL** (``psycopg`` 3): READ COMMITTED transactions in which transitions
-  lock the rows they change with ``SELECT ... FOR UPDATE`` (:func:`lock_rows`).
+  lock the rows they change with ``SELECT ... FOR UPDATE`` (:func:`select_rows`).
   Deadlocks and serialization failures are retried by :meth:`Store.run_in_transaction`.
   Pooled connections go stale when the server restarts or drops them. Reads check
   theirs at checkout (a round trip, as SQLAlchemy's ``pool_pre_ping`` does); write
@@ -56,13 +56,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import Boolean, DateTime, Row, Select, Table, create_engine, event, select
+from sqlalchemy import Boolean, DateTime, Table, create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.engine import Dialect as Dialect_
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from interlock.errors import StoreError
+from interlock.identity.clock import aware
 
 T = TypeVar("T")
 
@@ -301,16 +302,6 @@ def _refuse_unflushed_commit(conn: Connection) -> None:
         )
 
 
-def lock_rows(conn: Connection, table: Table, *where: Any) -> list[Row[Any]]:
-    """Select the rows of ``table`` matching ``where`` and lock them until commit.
-
-    PostgreSQL takes row locks (``FOR UPDATE``); on SQLite the clause is omitted by the
-    dialect and the transaction's ``BEGIN IMMEDIATE`` already excludes other writers.
-    """
-    stmt: Select[Any] = select(table).where(*where).with_for_update()
-    return list(conn.execute(stmt))
-
-
 def is_retryable(exc: BaseException) -> bool:
     """Whether a failed transaction may simply be run again."""
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
@@ -423,12 +414,10 @@ def read_moment(value: object) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, str):
-        moment_ = datetime.fromisoformat(value)
-    elif isinstance(value, datetime):
-        moment_ = value
-    else:
-        raise TypeError(f"not a timestamp: {value!r}")
-    return moment_.replace(tzinfo=UTC) if moment_.tzinfo is None else moment_.astimezone(UTC)
+        return aware(datetime.fromisoformat(value))
+    if isinstance(value, datetime):
+        return aware(value)
+    raise TypeError(f"not a timestamp: {value!r}")
 
 
 #: ``select_rows``'s SQL, by (table, condition, lock, order, dialect).
