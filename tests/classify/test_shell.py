@@ -108,13 +108,22 @@ EXTRACTED: list[tuple[str, list[tuple[str, ...]]]] = [
     ("ls | xargs rm", [("ls",), ("rm", "$XARGS")]),
     ("ls | xargs -0 -n 1 rm -f", [("ls",), ("rm", "-f", "$XARGS")]),
     ("ls | xargs -I{} rm {}", [("ls",), ("rm", "{}")]),
+    # a lone ``-`` before a heredoc, which the grammar leaves out of the tree
+    ("kubectl apply -f - <<EOF\na: b\nEOF", [("kubectl", "apply", "-f", "-")]),
+    ("cat - 2>/dev/null <<EOF\nx\nEOF", [("cat", "-")]),
+    ("cat <<EOF\nx - y\nEOF", [("cat",)]),
+    # literal input replaces the placeholder: what xargs will really run
+    ("echo / | xargs rm -rf", [("echo", "/"), RM_ROOT]),
+    ("xargs rm -rf <<< /", [RM_ROOT]),
+    ("echo a b | xargs -n 1 rm", [("echo", "a", "b"), ("rm", "a", "b")]),
+    ("echo $D | xargs rm -rf", [("echo", "$D"), ("rm", "-rf", "$XARGS")]),
     (
         "find . -exec rm -rf {} +",
-        [("find", ".", "-exec", "rm", "-rf", "{}", "+"), ("rm", "-rf", "{}")],
+        [("find", ".", "-exec", "rm", "-rf", "{}", "+"), ("rm", "-rf", ".")],
     ),
     (
         "find . -name x -execdir rm {} \\;",
-        [("find", ".", "-name", "x", "-execdir", "rm", "{}", ";"), ("rm", "{}")],
+        [("find", ".", "-name", "x", "-execdir", "rm", "{}", ";"), ("rm", ".")],
     ),
     ("find /tmp -delete", [("find", "/tmp", "-delete")]),
     (
@@ -222,6 +231,15 @@ OPAQUE: list[tuple[str, str]] = [
     (". /dev/stdin", "shell-opaque-eval"),
     ("alias x=rm; x -rf /", "shell-opaque-alias"),
     ('PAGER="$X" git log', "shell-opaque-eval"),
+    # make programs the line supplies itself
+    ("make -f - <<'EOF'\nall:\n\t@rm -rf /\nEOF", "shell-opaque-eval"),
+    ("make -f /dev/stdin <<< x", "shell-opaque-eval"),
+    ("make --eval='x:=$(shell rm -rf /)'", "shell-opaque-eval"),
+    # code loaded before the program's own, from a file made on the line
+    ("BASH_ENV=<(echo 'rm -rf /') bash -c true", "shell-opaque-loaded-file"),
+    ("ENV=/dev/stdin sh -c true <<< 'rm -rf /'", "shell-opaque-loaded-file"),
+    ("LD_PRELOAD=/dev/fd/3 ls 3< x.so", "shell-opaque-loaded-file"),
+    ("env LD_AUDIT=$LIB ls", "shell-opaque-loaded-file"),
     ("if ( true", "shell-unparseable"),
     ("rm -rf / )", "shell-unparseable"),
     ("ls\x00 -la", "shell-unparseable"),
@@ -239,6 +257,19 @@ OPAQUE: list[tuple[str, str]] = [
 @pytest.mark.parametrize(("text", "rule"), OPAQUE)
 def test_split_marks_opaque(text: str, rule: str) -> None:
     assert rule in rules(text)
+
+
+@pytest.mark.parametrize("text", ["make", "make -j4 test", "make -f build/Makefile -C src"])
+def test_make_of_project_makefiles_is_not_opaque(text: str) -> None:
+    assert not rules(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["BASH_ENV=./ci/env.sh bash -c make", "LD_PRELOAD=./libfake.so ./test", "ENV= sh"]
+)
+def test_loaded_files_named_by_path_are_not_opaque(text: str) -> None:
+    """A named file is judged like running it (a workspace script is local work)."""
+    assert "shell-opaque-loaded-file" not in rules(text)
 
 
 def test_nested_shell_strings_deeper_than_the_cap_are_opaque() -> None:

@@ -2,12 +2,14 @@
 
 Unlike the pure wrappers of ``classify/unwrap.py`` (``sudo``, ``env``, ``timeout``),
 these are tools with their own work that can also launch a command: project runners
-(``uv run``, ``poetry run``, ``bundle exec``, ``aws-vault exec``), tracers
-(``strace``, ``valgrind``), schedulers (``at``, ``trap``, GNU ``parallel``),
-``script -c``, ``sg``, ``kubectl exec`` and ``docker exec`` (the command runs in a
-container) and ``git -c`` keys whose value is a shell command (git-config(1)). The tool
-itself is still judged by its family where that matters (``keep``); the launched
-command is judged as well.
+(``uv run``, ``poetry run``, ``bundle exec``, ``aws-vault exec``, ``npx``, ``pnpm
+dlx``), tracers (``strace``, ``valgrind``), schedulers (``at``, ``trap``, GNU
+``parallel``), ``script -c``, ``sg``, ``kubectl exec``/``debug`` and ``docker exec``
+(the command runs in a container), ``git -c`` and ``git config`` keys whose value is a
+shell command (git-config(1)) and the git subcommands that run one (``rebase --exec``,
+``bisect run``, ``submodule foreach`` ...). Cloud remote-command and database-client
+shell escapes live in ``classify/clients.py``. The tool itself is still judged by its
+family where that matters (``keep``); the launched command is judged as well.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable, Mapping
 
+from interlock.classify.clients import CLIENT_WORDS, CLIENTS, option_values
+from interlock.classify.embedded import EMBEDDED
 from interlock.classify.unwrap import XARGS_INPUT, Step, Words, join_words, operand_index, rest_from
 from interlock.classify.words import Word
 
@@ -75,17 +79,30 @@ _KUBECTL_GLOBAL = frozenset(
     | {"--as", "--as-group", "--request-timeout", "--certificate-authority"}
 )
 _KUBECTL_EXEC = frozenset({"--container", "--filename", "--pod-running-timeout", "--namespace"})
+#: kubectl debug options that take the next word as their value.
+_KUBECTL_DEBUG = frozenset(
+    {"--image", "--container", "--target", "--copy-to", "--profile", "--image-pull-policy"}
+    | {"--env", "--set-image", "--filename", "--custom", "--namespace"}
+)
 
 
 def _kubectl(words: Words) -> Step | None:
+    """``kubectl exec POD -- CMD`` and ``kubectl debug TARGET ... -- CMD``: CMD runs in a
+    container of the pod (or, for ``node/NAME``, in one with the node's filesystem)."""
     i = operand_index(words, 1, "nsc", _KUBECTL_GLOBAL)
-    if i >= len(words) or words[i][0] != "exec":
+    verb = words[i][0] if i < len(words) else ""
+    if verb not in ("exec", "debug"):
         return None
     dash = next((j for j in range(i + 1, len(words)) if words[j][0] == "--"), None)
-    pod_at = operand_index(words, i + 1, "cfn", _KUBECTL_EXEC)
+    if verb == "debug":
+        if dash is None or dash + 1 >= len(words):
+            return None  # the debug container runs its image's own command
+        pod_at = operand_index(words[:dash], i + 1, "cfn", _KUBECTL_DEBUG)
+    else:
+        pod_at = operand_index(words, i + 1, "cfn", _KUBECTL_EXEC)
     pod = words[pod_at][0] if pod_at < len(words) and pod_at != dash else "?"
     inner = dash + 1 if dash is not None else pod_at + 1
-    label = f"{posixpath.basename(words[0][0])} exec {pod}"
+    label = f"{posixpath.basename(words[0][0])} {verb} {pod}"
     return Step(label, rest_from(words, inner), container=pod, keep=True)
 
 
@@ -130,21 +147,6 @@ _GIT_COMMAND_KEYS = (
 )
 
 
-def _git(words: Words) -> Step | None:
-    scripts: list[Word] = []
-    i, n = 1, len(words)
-    while i < n and words[i][0].startswith("-"):
-        value, _flags = words[i]
-        if value == "-c" and i + 1 < n:
-            scripts.extend(_git_config_command(words[i + 1]))
-            i += 2
-            continue
-        i += 2 if value in ("-C", "--git-dir", "--work-tree", "--namespace") else 1
-    if not scripts:
-        return None
-    return Step("git -c", None, scripts=tuple(scripts), keep=True)
-
-
 def _git_config_command(word: Word) -> tuple[Word, ...]:
     key, sep, value = word[0].partition("=")
     key = key.lower()
@@ -157,6 +159,133 @@ def _git_config_command(word: Word) -> tuple[Word, ...]:
     if key.startswith(("alias.", "credential.")) and not value.startswith("!"):
         return ()
     return ((value.removeprefix("!"), word[1]),)
+
+
+#: git global options that take the next word as their value (git(1) OPTIONS).
+_GIT_GLOBAL_VALUES = frozenset(
+    {"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--attr-source", "--config-env"}
+)
+#: git-filter-branch(1) options whose value is shell code it evaluates.
+_GIT_FILTERS = frozenset(
+    {"--setup", "--tree-filter", "--index-filter", "--msg-filter", "--env-filter"}
+    | {"--commit-filter", "--parent-filter", "--tag-name-filter"}
+)
+#: git-config(1) options that read, remove or rename instead of setting a value.
+_GIT_CONFIG_READS = frozenset(
+    {"--get", "--get-all", "--get-regexp", "--get-urlmatch", "--get-color", "--get-colorbool"}
+    | {"-l", "--list", "--unset", "--unset-all", "--rename-section", "--remove-section"}
+    | {"-e", "--edit", "--show-origin", "--show-scope", "--name-only"}
+)
+#: git-config(1) options that take the next word as their value.
+_GIT_CONFIG_VALUES = frozenset(
+    {"-f", "--file", "--blob", "--type", "--default", "--comment", "--value"}
+)
+#: git 2.46 git-config(1) subcommands other than ``set``: none stores a value.
+_GIT_CONFIG_VERBS = frozenset(
+    {"get", "list", "unset", "edit", "rename-section", "remove-section", "get-color"}
+)
+
+
+def _git(words: Words) -> Step | None:
+    """``git [global options] SUBCOMMAND ...``: ``-c KEY=COMMAND`` and the subcommands
+    that run a command (``rebase --exec``, ``bisect run``, ``difftool --extcmd``,
+    ``submodule foreach``, ``filter-branch --tree-filter``) or store one for later
+    (``git config core.pager CMD``: the next ``git log`` runs it)."""
+    scripts: list[Word] = []
+    i, n = 1, len(words)
+    while i < n and words[i][0].startswith("-"):
+        value = words[i][0]
+        if value == "-c" and i + 1 < n:
+            scripts.extend(_git_config_command(words[i + 1]))
+        i += 2 if value in _GIT_GLOBAL_VALUES else 1
+    sub = words[i][0] if i < n else ""
+    reader = _GIT_SUBCOMMANDS.get(sub)
+    step = reader(words[i + 1 :]) if reader is not None else None
+    if step is None:
+        return Step("git -c", None, scripts=tuple(scripts), keep=True) if scripts else None
+    label = f"git {sub}" if not scripts else f"git -c {sub}"
+    return Step(label, step.rest, scripts=(*scripts, *step.scripts), keep=True)
+
+
+def _git_rebase(args: Words) -> Step | None:
+    """git-rebase(1) ``-x``/``--exec CMD``: CMD runs in a shell after each commit."""
+    scripts = option_values(args, "x", "--exec", "sSXCx")
+    return Step("git rebase", None, scripts=tuple(scripts)) if scripts else None
+
+
+def _git_difftool(args: Words) -> Step | None:
+    """git-difftool(1) ``-x``/``--extcmd CMD``: CMD runs in a shell for each file."""
+    scripts = option_values(args, "x", "--extcmd", "tx")
+    return Step("git difftool", None, scripts=tuple(scripts)) if scripts else None
+
+
+def _git_bisect(args: Words) -> Step | None:
+    """git-bisect(1) ``run CMD [ARGS]``: CMD runs at each step of the search."""
+    if len(args) < 2 or args[0][0] != "run":
+        return None
+    return Step("git bisect run", tuple(args[1:]))
+
+
+def _git_submodule(args: Words) -> Step | None:
+    """git-submodule(1) ``foreach [--recursive] CMD``: CMD is shell text (joined with
+    its arguments), run in every submodule."""
+    i = operand_index(args, 0)
+    if i >= len(args) or args[i][0] != "foreach":
+        return None
+    i = operand_index(args, i + 1)
+    if i >= len(args):
+        return None
+    return Step("git submodule foreach", None, scripts=(join_words(args[i:]),))
+
+
+def _git_filter_branch(args: Words) -> Step | None:
+    """git-filter-branch(1) filters: each value is shell code it evaluates."""
+    scripts: list[Word] = []
+    for j, (value, flags) in enumerate(args):
+        name, eq, inline = value.partition("=")
+        if name not in _GIT_FILTERS:
+            continue
+        if eq:
+            scripts.append((inline, flags))
+        elif j + 1 < len(args):
+            scripts.append(args[j + 1])
+    return Step("git filter-branch", None, scripts=tuple(scripts)) if scripts else None
+
+
+def _git_config(args: Words) -> Step | None:
+    """``git config [--global|--file F ...] KEY VALUE`` and git 2.46's ``git config
+    set KEY VALUE``: a command key stores a command a later git runs."""
+    operands: list[Word] = []
+    j = 0
+    while j < len(args):
+        value = args[j][0]
+        if value in _GIT_CONFIG_READS or value.startswith("--get"):
+            return None
+        if value.startswith("-"):
+            j += 2 if value in _GIT_CONFIG_VALUES else 1
+            continue
+        operands.append(args[j])
+        j += 1
+    if operands and operands[0][0] == "set":
+        operands = operands[1:]
+    elif operands and operands[0][0] in _GIT_CONFIG_VERBS:
+        return None
+    if len(operands) < 2:
+        return None
+    (key, key_flags), (value, value_flags) = operands[0], operands[1]
+    scripts = _git_config_command((f"{key}={value}", key_flags | value_flags))
+    return Step("git config", None, scripts=scripts) if scripts else None
+
+
+#: git subcommands that run a command they are given -> how to find it.
+_GIT_SUBCOMMANDS: Mapping[str, Callable[[Words], Step | None]] = {
+    "rebase": _git_rebase,
+    "bisect": _git_bisect,
+    "difftool": _git_difftool,
+    "submodule": _git_submodule,
+    "filter-branch": _git_filter_branch,
+    "config": _git_config,
+}
 
 
 def _script_cmd(words: Words) -> Step | None:
@@ -195,7 +324,6 @@ _RUNNERS: Mapping[tuple[str, str], tuple[str, frozenset[str]]] = {
     ("mise", "x"): ("C", frozenset({"--cd", "--jobs"})),
     ("asdf", "exec"): ("", frozenset()),
     ("devbox", "run"): ("c", frozenset({"--config"})),
-    ("npm", "exec"): ("cp", frozenset({"--package", "--call", "--workspace"})),
     ("op", "run"): ("", frozenset({"--env-file"})),
     ("doppler", "run"): ("pc", frozenset({"--project", "--config", "--command"})),
     ("aws-vault", "exec"): ("d", frozenset({"--duration", "--region", "--mfa-token"})),
@@ -229,6 +357,58 @@ def _runner(words: Words) -> Step | None:
     return Step(f"{program} {sub}", tuple(words[i:]), keep=True, assignments=assigns)
 
 
+_NPM_VALUES = (
+    "pwcC",
+    frozenset({"--package", "--workspace", "--call", "--prefix", "--registry", "--cache"})
+    | {"--userconfig", "--loglevel"},
+)
+_PNPM_VALUES = (
+    "CF",
+    frozenset({"--dir", "--filter", "--package", "--resume-from", "--allow-build"})
+    | {"--reporter", "--workspace-concurrency"},
+)
+#: JavaScript package runners: program -> (subcommands that run a command, empty for
+#: ``npx``-style programs that always do; short and long options taking a value, up to
+#: and after the subcommand). npm-exec(1): ``-c``/``--call CMD`` is shell text;
+#: pnpm ``exec``/``dlx`` ``-c``/``--shell-mode`` run the command line in a shell.
+_NODE_RUNNERS: Mapping[str, tuple[frozenset[str], str, frozenset[str]]] = {
+    "npm": (frozenset({"exec", "x"}), *_NPM_VALUES),
+    "npx": (frozenset(), *_NPM_VALUES),
+    "pnpm": (frozenset({"exec", "dlx"}), *_PNPM_VALUES),
+    "pnpx": (frozenset(), *_PNPM_VALUES),
+    "yarn": (frozenset({"exec", "dlx"}), "p", frozenset({"--cwd", "--package"})),
+    "bunx": (frozenset(), "p", frozenset({"--package"})),
+}
+
+
+def _node_runner(words: Words) -> Step | None:
+    """``npm exec``/``npx``, ``pnpm exec``/``dlx``, ``yarn exec``/``dlx``, ``bunx``:
+    ``[options] COMMAND [ARGS]``, or npm's ``-c CMD``, or pnpm's shell mode."""
+    program = posixpath.basename(words[0][0])
+    subs, short, long = _NODE_RUNNERS[program]
+    start = 1
+    if subs:  # ``npx``-style programs have none: they always run a command
+        at = operand_index(words, 1, short, long)
+        if at >= len(words) or words[at][0] not in subs:
+            return None
+        start = at + 1
+    label = program if start == 1 else f"{program} {words[start - 1][0]}"
+    i = operand_index(words, start, short, long)
+    if program in ("npm", "npx"):
+        # npx passes what follows the command to it; npm exec reads options up to --
+        calls = option_values(words[start : i if program == "npx" else None], "c", "--call", short)
+        if calls:
+            return Step(label, None, scripts=tuple(calls), keep=True)
+    if i >= len(words):
+        return None
+    shell_mode = program in ("pnpm", "pnpx") and any(
+        w in ("-c", "--shell-mode") for w, _ in words[start:i]
+    )
+    if shell_mode:
+        return Step(label, None, scripts=(join_words(words[i:]),), keep=True)
+    return Step(label, tuple(words[i:]), keep=True)
+
+
 def _tracer(label: str, short_arg: str) -> Callable[[Words], Step | None]:
     """``strace``/``ltrace``/``valgrind``-style: options, then the traced command."""
 
@@ -240,19 +420,23 @@ def _tracer(label: str, short_arg: str) -> Callable[[Words], Step | None]:
     return unwrap
 
 
-#: Words without which a launcher launches nothing: ``kubectl`` and ``docker`` run a
-#: command only through ``exec``, ``git`` only through ``-c KEY=COMMAND``, a project
-#: runner only through its run subcommand. ``shell.plain`` skips the launcher for a
-#: line with none of them (most ``git`` and ``kubectl`` lines); a launcher not listed
-#: here is always asked. ``tests/classify/test_launchers.py`` holds the table to the
-#: launchers.
+#: Words without which a launcher launches nothing: ``kubectl`` runs a command only
+#: through ``exec`` or ``debug``, ``docker`` through ``exec``, ``git`` through ``-c
+#: KEY=COMMAND`` or one of the subcommands above, a project runner through its run
+#: subcommand, ``aws`` through ``send-command``. ``shell.plain`` skips the launcher for
+#: a line with none of them (most ``git``, ``kubectl`` and ``aws`` lines); a launcher
+#: not listed here (``npx``, ``psql``) is always asked.
+#: ``tests/classify/test_launchers.py`` holds the table to the launchers.
 LAUNCH_WORDS: Mapping[str, frozenset[str]] = {
-    **dict.fromkeys(("kubectl", "oc", "docker", "podman", "nerdctl"), frozenset({"exec"})),
-    "git": frozenset({"-c"}),
+    **dict.fromkeys(("kubectl", "oc"), frozenset({"exec", "debug"})),
+    **dict.fromkeys(("docker", "podman", "nerdctl"), frozenset({"exec"})),
+    "git": frozenset({"-c", *_GIT_SUBCOMMANDS}),
     **{
         program: frozenset(sub for name, sub in _RUNNERS if name == program)
         for program, _ in _RUNNERS
     },
+    **{program: subs for program, (subs, _, _) in _NODE_RUNNERS.items() if subs},
+    **CLIENT_WORDS,
 }
 
 #: Program base name -> how to find the command it launches.
@@ -270,6 +454,7 @@ LAUNCHERS: Mapping[str, Callable[[Words], Step | None]] = {
     "nerdctl": _docker,
     "git": _git,
     **{program: _runner for program, _ in _RUNNERS},
+    **dict.fromkeys(_NODE_RUNNERS, _node_runner),
     "strace": _tracer("strace", "abeEoOpPsSuUX"),
     "ltrace": _tracer("ltrace", "aAeEloOpsSu"),
     "valgrind": _tracer("valgrind", ""),
@@ -281,4 +466,6 @@ LAUNCHERS: Mapping[str, Callable[[Words], Step | None]] = {
     "dbus-run-session": _tracer("dbus-run-session", ""),
     "catchsegv": _tracer("catchsegv", ""),
     "entr": _tracer("entr", ""),
+    **EMBEDDED,
+    **CLIENTS,
 }

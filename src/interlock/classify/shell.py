@@ -25,6 +25,7 @@ the walker entirely through ``plain``, which the tests hold to the walker's resu
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import operator
 import posixpath
@@ -97,6 +98,13 @@ _STDIN_DEVICES = frozenset({"/dev/stdin", "/dev/fd/0", "-", "/proc/self/fd/0"})
 _VALUE = operator.itemgetter(0)
 #: A word bash reads as an assignment when it leads a command.
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+#: Variables naming a file whose code the program loads before its own: bash sources
+#: ``BASH_ENV`` (``ENV`` for sh), the dynamic linker preloads ``LD_PRELOAD`` and
+#: ``LD_AUDIT``. A path is judged like running that file (a script in the workspace is
+#: local work); a file made on the line itself (``BASH_ENV=<(echo 'rm -rf /') bash -c
+#: true``, ``/dev/stdin``) hides what runs, so it is opaque.
+_LOADED_FILES = frozenset({"BASH_ENV", "ENV", "LD_PRELOAD", "LD_AUDIT"})
+_COMPUTED_FILE_MARKS = ("<(", ">(", "$", "`", "/dev/stdin", "/dev/fd/", "/proc/self/fd/")
 #: ``_redirects`` of no redirect nodes.
 _NONE: tuple[tuple[Redirect, ...], Word | None] = ((), None)
 #: Programs ``_leaf`` looks at before emitting a command.
@@ -468,6 +476,8 @@ class _Walker:
         assigns: dict[str, str] = {}
         redirect_nodes = list(extra) if extra else []
         words = self._words(node, ctx, level, assigns, redirect_nodes)
+        if extra:
+            words.extend(_dropped_dashes(node, extra))
         parsed, stdin = self._redirects(redirect_nodes, ctx, level) if redirect_nodes else _NONE
         if words and not words[0][0] and not words[0][1]:
             words = list(_NULL_COMMAND)
@@ -612,6 +622,8 @@ class _Walker:
         level: int,
     ) -> None:
         """Peel wrappers off ``words`` and emit what runs inside them."""
+        if assigns:
+            self._loaded_files(assigns, ctx, text)
         for _ in range(MAX_WRAPPERS):
             value, flags = words[0]
             echoed = static_echo(value) if flags == DYNAMIC else None
@@ -652,12 +664,16 @@ class _Walker:
             step = unwrapper(words) if unwrapper is not None else None
             if step is None:
                 break
+            if program == "xargs" and step.rest is not None:
+                step = _xargs_fed(step, stdin, ctx)
             granted = ctx.but(
                 elevated=ctx.elevated or step.elevated,
                 remote_host=step.remote_host or ctx.remote_host,
                 container=step.container or ctx.container,
             )
-            assigns = {**assigns, **dict(step.assignments)}
+            if step.assignments:
+                assigns = {**assigns, **dict(step.assignments)}
+                self._loaded_files(dict(step.assignments), ctx, text)
             if step.keep:
                 self._add(words, ctx, text, assigns, stdin)
             self._step(step, words, granted, text=text, assigns=assigns, stdin=stdin, level=level)
@@ -668,6 +684,14 @@ class _Walker:
             self._deep(text, ctx)
             return
         self._leaf(words, ctx, text=text, assigns=assigns, stdin=stdin, level=level)
+
+    def _loaded_files(self, assigns: dict[str, str], ctx: _Ctx, text: str) -> None:
+        """Opaque findings for code files made on the line and loaded through
+        ``_LOADED_FILES`` variables (whatever program, wrapped or not, they reach)."""
+        for name in _LOADED_FILES.intersection(assigns):
+            if _computed_file(assigns[name]):
+                why = f"{name} makes the program load code from a file computed on this line"
+                self.findings.append(opaque("shell-opaque-loaded-file", text, why, ctx))
 
     def _step(
         self,
@@ -962,6 +986,52 @@ def _plain_words(node: Node, count: int) -> bool:
 def _text(node: Node) -> str:
     raw = node.text
     return raw.decode("utf-8", "replace") if raw is not None else ""
+
+
+def _xargs_fed(step: unwrap.Step, stdin: Word | None, ctx: _Ctx) -> unwrap.Step:
+    """``echo / | xargs rm -rf`` is ``rm -rf /``: when what xargs reads is literal text
+    (a here-string, a heredoc, or ``echo``/``printf`` of fixed words earlier in the
+    pipeline), its words replace the ``$XARGS`` placeholder, so the command is judged
+    by what it will delete rather than as an unknown target."""
+    rest = step.rest
+    if rest is None or unwrap.XARGS_INPUT not in rest:
+        return step
+    if stdin is not None:
+        literal = stdin[0] if not stdin[1] else None
+    else:
+        literal = ctx.pipe.literal if ctx.pipe is not None else None
+    if literal is None or not literal.split():
+        return step
+    fed: list[Word] = []
+    for word in rest:
+        fed.extend([(w, 0) for w in literal.split()] if word == unwrap.XARGS_INPUT else [word])
+    return dataclasses.replace(step, rest=tuple(fed))
+
+
+def _dropped_dashes(command: Node, redirects: Sequence[Node]) -> list[Word]:
+    """The lone ``-`` words tree-sitter-bash leaves out before a heredoc.
+
+    The grammar reads ``kubectl apply -f - <<EOF`` as ``kubectl apply -f`` plus the
+    heredoc: no node covers the ``-``, which names standard input (``make -f -``,
+    ``psql -f -``, ``bash -s -``). Bytes between the command and its first redirect
+    that are only such dashes are given back as words; anything else there is left to
+    the other checks.
+    """
+    statement = command.parent
+    raw = statement.text if statement is not None else None
+    if raw is None or statement is None:
+        return []
+    begin = command.end_byte - statement.start_byte
+    end = min(r.start_byte for r in redirects) - statement.start_byte
+    gap = raw[begin:end].split()
+    if not gap or any(token != b"-" for token in gap):
+        return []
+    return [("-", 0)] * len(gap)
+
+
+def _computed_file(value: str) -> bool:
+    """Whether a file named by ``value`` is made or chosen only when the line runs."""
+    return value == "-" or any(mark in value for mark in _COMPUTED_FILE_MARKS)
 
 
 def _pipe_finding(pipe: Pipe, text: str, ctx: _Ctx) -> Finding:

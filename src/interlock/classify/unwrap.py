@@ -15,7 +15,8 @@ words as an ordinary command. Pure functions over resolved words, no I/O.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from interlock.classify.words import DYNAMIC, Word
@@ -98,6 +99,50 @@ def _short_cluster(value: str, short_arg: str) -> int:
         if letter in short_arg:
             return 1 if pos < len(value) - 1 else 2
     return 1
+
+
+def long_option(value: str, longs: Mapping[str, int]) -> tuple[str, bool] | None:
+    """Which of ``longs`` (name -> shortest accepted prefix, as getopt_long accepts an
+    unambiguous one) ``value`` names, and whether its value is attached (``=``)."""
+    head, sep, _ = value.partition("=")
+    for name, shortest in longs.items():
+        if len(head) >= shortest and name.startswith(head):
+            return name, bool(sep)
+    return None
+
+
+def valued_options(
+    words: Words, short_arg: str, longs: Mapping[str, int], start: int = 1
+) -> Iterator[tuple[str, Word]]:
+    """Each option with a value, as (short letter or long name, value): ``-xVALUE``,
+    ``-x VALUE``, a cluster ending in ``x``, ``--name=VALUE``, ``--name VALUE``.
+    ``longs`` maps the long names asked for to their shortest accepted prefix. Options
+    are read from ``words[start]`` up to ``--``; a value taken is never read as an
+    option itself."""
+    i, n = start, len(words)
+    while i < n:
+        value, flags = words[i]
+        i += 1
+        if value == "--":
+            return
+        if value.startswith("--"):
+            known = long_option(value, longs)
+            if known is not None and known[1]:
+                yield known[0], (value.partition("=")[2], flags)
+            elif known is not None and i < n:
+                yield known[0], words[i]
+                i += 1
+            continue
+        if not value.startswith("-"):
+            continue
+        for pos in range(1, len(value)):
+            if value[pos] in short_arg:
+                if pos + 1 < len(value):
+                    yield value[pos], (value[pos + 1 :], flags)
+                elif i < n:
+                    yield value[pos], words[i]
+                    i += 1
+                break
 
 
 def rest_from(words: Words, i: int) -> tuple[Word, ...] | None:
@@ -266,18 +311,48 @@ _FIND_EXEC = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
 def _find(words: Words) -> Step | None:
     extra: list[tuple[Word, ...]] = []
     i, n = 1, len(words)
+    starts = _find_starts(words)
     while i < n:
         if words[i][0] in _FIND_EXEC:
             j = i + 1
             while j < n and words[j][0] not in (";", "+"):
                 j += 1
             if j > i + 1:
-                extra.append(tuple(words[i + 1 : j]))
+                extra.append(_with_starts(words[i + 1 : j], starts))
             i = j
         i += 1
     if not extra:
         return None
     return Step("find -exec", None, extra=tuple(extra), keep=True)
+
+
+def _find_starts(words: Words) -> tuple[Word, ...]:
+    """find(1)'s starting points: what ``{}`` stands for at the very least, since each
+    is also a file find visits (``find / -exec rm -rf {} +`` removes ``/``)."""
+    i, n = 1, len(words)
+    while i < n and (words[i][0] in ("-H", "-L", "-P", "-D") or words[i][0].startswith("-O")):
+        i += 2 if words[i][0] == "-D" else 1
+    starts = []
+    while i < n and not words[i][0].startswith(("-", "(", "!")):
+        starts.append(words[i])
+        i += 1
+    return tuple(starts) or ((".", 0),)
+
+
+def _with_starts(argv: Words, starts: tuple[Word, ...]) -> tuple[Word, ...]:
+    """``argv`` with each ``{}`` read as the starting points."""
+    out: list[Word] = []
+    for value, flags in argv:
+        if value == "{}":
+            out.extend(starts)
+        elif "{}" in value:
+            # ``{}.bak`` is one word per file: one start point stands for all of them,
+            # the first, as no start point is safer than another to name
+            first, first_flags = starts[0]
+            out.append((value.replace("{}", first), flags | first_flags))
+        else:
+            out.append((value, flags))
+    return tuple(out)
 
 
 def _shell(words: Words) -> Step | None:
@@ -310,21 +385,60 @@ _SSH_ARG = "BbcDEeFIiJLlmOopQRSWw"
 
 
 #: ssh_config(5) options whose value is a command run on the local machine.
-_SSH_LOCAL_COMMANDS = ("proxycommand=", "localcommand=", "knownhostscommand=")
+_SSH_LOCAL_COMMANDS = frozenset({"proxycommand", "localcommand", "knownhostscommand"})
+#: ``Key=value``, ``Key value`` or ``Key = value`` (ssh_config(5): whitespace or one ``=``).
+_SSH_OPTION = re.compile(r"\s*([A-Za-z]+)(?:\s*=\s*|\s+)(.*)", re.S)
+
+
+def ssh_option_command(option: Word) -> Word | None:
+    """The local command an ssh ``-o`` option runs (``ProxyCommand rm -rf /``), if any."""
+    match = _SSH_OPTION.fullmatch(option[0])
+    if match is None or match.group(1).lower() not in _SSH_LOCAL_COMMANDS:
+        return None
+    return match.group(2), option[1]
+
+
+def ssh_options(
+    words: Words, short_arg: str, *, permute: bool = False
+) -> Iterator[tuple[str, int, int, Word]]:
+    """Each option of ssh, scp or sftp that has a value: its letter, the indices of its
+    first and last word, and the value (``-oX``, ``-o X``, ``-vo X``). ``permute``: go
+    on past operands, as scp and sftp do under glibc getopt."""
+    j, n = 1, len(words)
+    while j < n:
+        value = words[j][0]
+        if value == "--":
+            return
+        if not value.startswith("-") or value == "-":
+            if not permute:
+                return
+            j += 1
+            continue
+        for pos in range(1, len(value)):
+            letter = value[pos]
+            if letter not in short_arg:
+                continue
+            if pos + 1 < len(value):
+                yield letter, j, j, (value[pos + 1 :], words[j][1])
+            elif j + 1 < n:
+                yield letter, j, j + 1, words[j + 1]
+                j += 1
+            break
+        j += 1
 
 
 def _ssh(words: Words) -> Step | None:
     i = operand_index(words, 1, _SSH_ARG)
-    pairs = [
-        j
-        for j in range(1, i - 1)
-        if words[j][0] == "-o" and words[j + 1][0].lower().startswith(_SSH_LOCAL_COMMANDS)
-    ]
-    if pairs:  # run here, before any remote command; then the rest as plain ssh
-        local = tuple((words[j + 1][0].split("=", 1)[1], words[j + 1][1]) for j in pairs)
-        drop = {j for p in pairs for j in (p, p + 1)}
+    local: list[Word] = []
+    drop: set[int] = set()
+    for letter, first, last, option in ssh_options(words, _SSH_ARG):
+        command = ssh_option_command(option) if letter == "o" else None
+        if command is not None:
+            local.append(command)
+            drop.update(range(first, last + 1))
+    if local:  # run here, before any remote command; then the rest as plain ssh
         rest = tuple(w for j, w in enumerate(words) if j not in drop)
-        return Step("ssh -o", rest, scripts=local)
+        return Step("ssh -o", rest, scripts=tuple(local))
     if i >= len(words):
         return None
     host = words[i][0].rpartition("@")[2]

@@ -77,7 +77,9 @@ def same_environment(a: str | None, b: str | None) -> bool:
 
 
 _DELETE_CATEGORIES = frozenset({Category.DELETE})
-_CREATE_CATEGORIES = frozenset({Category.CREATE, Category.WRITE})
+#: An opaque finding may create what its words name (``terraform apply -target=X``
+#: without a plan), so it completes a recreation as a create does.
+_CREATE_CATEGORIES = frozenset({Category.CREATE, Category.WRITE, Category.OPAQUE})
 
 
 def targets_of(finding: Finding, action: Action) -> tuple[TargetRef, ...]:

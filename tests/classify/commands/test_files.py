@@ -62,7 +62,7 @@ from tests.classify.commands.localtools import (
         ("find build -name '*.o' -delete", Verdict.ALLOW, "fs-delete"),
         ("find / -name core -delete", Verdict.DENY, "fs-delete"),
         ("find . -name '*.rs'", Verdict.ALLOW, "local-read"),
-        ("find /etc -name '*.conf' -exec rm {} \\;", Verdict.ASK, "fs-delete"),
+        ("find /etc -name '*.conf' -exec rm {} \\;", Verdict.DENY, "fs-delete"),
         ("find . -name '*.txt' -exec cat {} \\;", Verdict.ALLOW, "local-read"),
         ("sed -i's/foo/bar/' /etc/hosts", Verdict.ASK, "fs-write"),
         ("rsync -a --delete /src/ /dest/", Verdict.ASK, "fs-rsync-delete"),

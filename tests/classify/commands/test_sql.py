@@ -35,7 +35,7 @@ from tests.classify.commands.localtools import (
         ("sqlite3 /var/lib/app/app.db 'DROP TABLE users'", Verdict.ASK, "sql-destructive"),
         ("sqlite3 -readonly app.db 'DROP TABLE users'", Verdict.ALLOW, "sql-read"),
         ("sqlite3 app.db '.tables'", Verdict.ALLOW, "sql-read"),
-        ("sqlite3 app.db '.shell rm -rf /'", Verdict.ALLOW, "sql-unseen-script"),
+        ("sqlite3 app.db '.shell rm -rf /'", Verdict.DENY, "sql-unseen-script"),
         ("duckdb :memory: 'SELECT 1'", Verdict.ALLOW, "sql-read"),
         ("sqlcmd query 'SELECT 1'", Verdict.ALLOW, "sql-read"),
         ("sqlcmd -S db.prod.internal -Q 'DROP TABLE t'", Verdict.HOLD, "sql-destructive"),

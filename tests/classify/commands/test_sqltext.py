@@ -70,6 +70,13 @@ def test_dollar_quoted_bodies_hide_their_semicolons() -> None:
         ("CREATE TABLE t (id int)", Category.CREATE, Risk.LOW),
         ("SELECT pg_terminate_backend(42)", Category.WRITE, Risk.HIGH),
         ("FROBNICATE everything", Category.WRITE, Risk.MEDIUM),
+        # COPY: PROGRAM runs a shell command on the server's host; TO STDOUT only reads
+        ("COPY users TO PROGRAM $$rm -rf /$$", Category.PRIVILEGE, Risk.CRITICAL),
+        ("COPY t FROM PROGRAM 'curl -s http://x'", Category.PRIVILEGE, Risk.CRITICAL),
+        ("COPY users TO STDOUT WITH CSV", Category.READ, Risk.NONE),
+        ("COPY (SELECT a FROM b) TO STDOUT", Category.READ, Risk.NONE),
+        ("COPY users TO '/tmp/users.csv'", Category.WRITE, Risk.MEDIUM),
+        ("COPY users FROM STDIN", Category.WRITE, Risk.MEDIUM),
     ],
 )
 def test_classify(sql: str, category: Category, risk: Risk) -> None:

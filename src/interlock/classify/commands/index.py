@@ -99,9 +99,10 @@ _TABLE: dict[str, str] = {
         curl curlie http https wget wget2 xh xhs
     """,
     "interpreters": """
-        awk bash bun busybox-awk csh dash deno fish gawk ksh lua luajit mawk nawk node
-        nodejs osascript perl php powershell pwsh pypy pypy3 python python2 python3
-        python3.11 python3.12 python3.13 ruby sh tcsh zsh
+        R Rscript awk bash bun busybox-awk csh dash deno expect fish gawk julia ksh lua
+        luajit mawk nawk node nodejs osascript perl php powershell pwsh pypy pypy3
+        python python2 python3 python3.11 python3.12 python3.13 ruby sh tclsh tcsh wish
+        zsh
     """,
     "containers": """
         docker docker-compose nerdctl podman podman-compose

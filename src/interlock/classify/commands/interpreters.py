@@ -1,5 +1,6 @@
 """Interpreters given code inline: python -c, node -e, perl -e, ruby -e, php -r,
-lua -e, deno eval, bun -e, osascript -e, pwsh -c, and awk programs.
+lua -e, Rscript -e, julia -e, expect -c (and Tcl on standard input), deno eval, bun -e,
+osascript -e, pwsh -c, and awk programs.
 
 Inline code is a command line in another language, so the shell's rules still apply
 to what it does. Python is parsed with ``ast`` (pycode.py). The other languages are
@@ -294,6 +295,34 @@ _IDIOMS: Mapping[str, tuple[tuple[str, str], ...]] = {
         (r"\b(?:file_put_contents|fopen|rename|copy|chmod)" + _STR, "write"),
         (r"\b(?:eval|assert|create_function|base64_decode)\s*\(", "dynamic"),
     ),
+    "tcl": (
+        # ``exec rm -rf /`` and expect's ``spawn``: the words up to the end of the command
+        (
+            r"\b(?:exec|spawn)\s+(?:-ignorestderr\s+|-keepnewline\s+|--\s+)*(?P<raw>[^;\]\n]+)",
+            "run",
+        ),
+        (r"\bfile\s+delete\s+(?:-force\s+)?(?:--\s+)?(?P<raw2>[^\s;\]]+)", "delete"),
+        (r"\b(?:open\s+\S+\s+[\"{]?[wa]|file\s+(?:rename|copy|mkdir|attributes))", "write"),
+        (r"\b(?:eval|uplevel|subst|source|interp)\b", "dynamic"),
+    ),
+    "r": (
+        (r"\b(?:system|shell)\s*\(" + _STR, "run"),
+        (r"\bsystem2\s*\(", "run"),
+        (r"\b(?:unlink|file\.remove|file_delete|dir_delete)\s*\(" + _STR, "delete"),
+        (
+            r"\b(?:writeLines|write\.csv|write\.table|saveRDS|save|file\.create|sink|"
+            r"file\.rename|file\.copy|cat\s*\([^)]*file\s*=|install\.packages|"
+            r"remove\.packages|download\.file)",
+            "write",
+        ),
+        (r"\b(?:eval|parse|source|do\.call|get)\s*\(", "dynamic"),
+    ),
+    "julia": (
+        (r"\b(?:run|read|success|pipeline)\s*\(\s*`(?P<bq2>[^`]*)`", "run"),
+        (r"\brm\s*\(" + _STR, "delete"),
+        (r"\b(?:write|cp|mv|touch|mkpath|chmod|open\s*\([^)]*['\"][wa])\s*\(?", "write"),
+        (r"\b(?:eval|Meta\.parse|include|include_string)\s*\(", "dynamic"),
+    ),
     "lua": (
         (r"os\.remove" + _STR, "delete"),
         (r"(?:os\.execute|io\.popen)" + _STR, "run"),
@@ -308,6 +337,9 @@ _PLAIN: Mapping[str, re.Pattern[str]] = {
     "ruby": re.compile(r"^[\s\w.,'\"+\-*/%()\[\]{}:;=<>!?&|#@]*$"),
     "php": re.compile(r"^[\s\w.,'\"+\-*/%()\[\]{}:;=<>!?&|$]*$"),
     "lua": re.compile(r"^[\s\w.,'\"+\-*/%()\[\]{}:;=<>~#]*$"),
+    "tcl": re.compile(r"^[\s\w.,'\"+\-*/%()\[\]{}:;=<>!?&|$#]*$"),
+    "r": re.compile(r"^[\s\w.,'\"+\-*/%()\[\]{}:;=<>!?&|$@~^]*$"),
+    "julia": re.compile(r"^[\s\w.,'\"+\-*/%()\[\]{}:;=<>!?&|$@^]*$"),
 }
 _REACHING = re.compile(
     r"require|import|process|fs\b|child_process|Deno|Bun|fetch|http|net\b|socket|File|Dir|"
@@ -324,7 +356,11 @@ def judge_code(language: str, code: str, cmd: SimpleCommand, ctx: CommandContext
     for pattern, kind in _IDIOMS[language]:
         for match in re.finditer(pattern, code):
             groups = match.groupdict()
-            value = next((v for k in ("sq", "dq", "bq", "bq2") if (v := groups.get(k))), None)
+            value = next(
+                (v for k in ("sq", "dq", "bq", "bq2", "raw", "raw2") if (v := groups.get(k))), None
+            )
+            if value is not None and groups.get("raw"):
+                value = _tcl_words(value)
             if kind == "dynamic":
                 found.append(_opaque(cmd, f"{language} code that evaluates code"))
             elif value is None:
@@ -354,6 +390,12 @@ def judge_code(language: str, code: str, cmd: SimpleCommand, ctx: CommandContext
             f"{language} code using facilities interlock does not analyse",
         )
     ]
+
+
+def _tcl_words(text: str) -> str:
+    """Tcl words as shell text: ``{...}`` quotes like ``'...'`` and ``[...]`` is a
+    command substitution, which bash writes ``$(...)`` (so it stays computed)."""
+    return text.strip().replace("{", "'").replace("}", "'").replace("[", "$(").replace("]", ")")
 
 
 def _language_handler(language: str, flags: tuple[str, ...]) -> Handler:
@@ -551,6 +593,12 @@ HANDLERS: Mapping[str, Handler] = {
     "php": _language_handler("php", ("-r",)),
     "lua": _language_handler("lua", ("-e",)),
     "luajit": _language_handler("lua", ("-e",)),
+    "Rscript": _language_handler("r", ("-e", "--expr")),
+    "R": _language_handler("r", ("-e",)),
+    "julia": _language_handler("julia", ("-e", "--eval", "-E", "--print")),
+    "tclsh": _language_handler("tcl", ()),
+    "wish": _language_handler("tcl", ()),
+    "expect": _language_handler("tcl", ("-c",)),
     **dict.fromkeys(("awk", "gawk", "mawk", "nawk", "busybox-awk"), _awk),
     "osascript": _osascript,
     "pwsh": _pwsh,

@@ -13,6 +13,7 @@ deletes at the destination); they say so in the tables below.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
@@ -46,6 +47,32 @@ SERVICE_DELETE = Rule(
         "borg delete repo::archive",
     ),
 )
+
+SERVICE_PRIVILEGE = Rule(
+    "service-privilege",
+    Category.PRIVILEGE,
+    "Minting credentials or changing who may do what on a shared service: vault token "
+    "create, policy write, auth enable, writes under auth/, sys/policy or identity/; "
+    "consul and nomad ACL changes; vault operator (root tokens, rekeying, unsealing).",
+    (
+        "vault token create -policy=root",
+        "vault policy write admin admin.hcl",
+        "vault write auth/userpass/users/eve password=x policies=root",
+        "consul acl token create -policy-name global-management",
+        "vault operator generate-root -init",
+    ),
+)
+
+#: ``NOUN VERB`` pairs (lower-cased positional words) that grant access or mint
+#: credentials; ``acl`` and ``operator`` count whatever follows unless it only reads.
+_PRIVILEGE_PAIRS = frozenset(
+    {("token", "create"), ("token", "renew"), ("policy", "write"), ("policy", "create")}
+    | {("policy", "update"), ("policy", "apply"), ("auth", "enable"), ("auth", "tune")}
+    | {("auth", "move"), ("secrets", "enable"), ("audit", "disable")}
+)
+_PRIVILEGE_NOUNS = frozenset({"acl", "operator"})
+#: Paths of a ``vault write`` that configure authentication or authorisation.
+_PRIVILEGE_PATHS = ("auth/", "sys/policy", "sys/policies", "sys/auth", "identity/", "sys/mounts")
 
 #: Verbs (anywhere among the words, or as ``--verb`` options) that destroy.
 DELETE_VERBS: frozenset[str] = word_table(
@@ -169,6 +196,17 @@ def judge_service(
             stateful=True,
         )
     reading = [w for w in head if w in READ_VERBS or w.startswith(_READ_PREFIXES)] or dry
+    granting = _granting(tool, [w for w in words if not w.startswith("-")])
+    if granting:
+        return finding(
+            SERVICE_PRIVILEGE,
+            cmd,
+            scope=Scope.REMOTE,
+            target=what,
+            risk=Risk.HIGH,
+            explanation=f"{what}: {granting} changes who may do what on a shared service",
+            environment=env,
+        )
     if "api" in head[:2] and not (set(words) & _API_WRITES):
         reading = ["api"]
     verbs = [w for w in head if not w.startswith("-")]
@@ -194,6 +232,26 @@ def judge_service(
         explanation=f"{what} changes a shared service",
         environment=env,
     )
+
+
+def _granting(tool: str, verbs: list[str]) -> str:
+    """What in ``verbs`` grants access or mints credentials ("" for nothing).
+
+    Checked before the read verbs: ``token`` reads in ``vault token lookup`` but
+    ``vault token create`` makes a credential, possibly a root one.
+    """
+    for pair in itertools.islice(itertools.pairwise(verbs), 3):
+        if pair in _PRIVILEGE_PAIRS:
+            return " ".join(pair)
+    if verbs[:1] and verbs[0] in _PRIVILEGE_NOUNS and tool in ("vault", "consul", "nomad"):
+        rest = verbs[1:4]
+        if not any(w in READ_VERBS or w.startswith(_READ_PREFIXES) for w in rest):
+            return verbs[0]
+    if tool == "vault" and verbs[:1] == ["write"] and verbs[1:2]:
+        path = verbs[1]
+        if path.startswith(_PRIVILEGE_PATHS):
+            return f"write {path}"
+    return ""
 
 
 def _handle(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
@@ -282,4 +340,4 @@ HANDLERS: Mapping[str, Handler] = {
     "packer": _packer,
 }
 
-RULES: tuple[Rule, ...] = (SERVICE_READ, SERVICE_WRITE, SERVICE_DELETE)
+RULES: tuple[Rule, ...] = (SERVICE_READ, SERVICE_WRITE, SERVICE_DELETE, SERVICE_PRIVILEGE)

@@ -260,7 +260,29 @@ def _create(words: tuple[str, ...]) -> Effect:
     return Effect(Category.CREATE, Risk.LOW, f"CREATE {kind} adds a database object")
 
 
+def _copy(words: tuple[str, ...]) -> Effect:
+    """``COPY t TO PROGRAM 'cmd'`` runs a shell command on the database server's host, as
+    the server's own OS user: far beyond the rows it names, so it is a privilege."""
+    if "PROGRAM" in words:
+        return Effect(
+            Category.PRIVILEGE,
+            Risk.CRITICAL,
+            "COPY ... PROGRAM runs a shell command on the database server's host",
+        )
+    depth = 0
+    for word in words[1:]:
+        depth += word.count("(") - word.count(")")
+        if depth == 0 and word in ("TO", "FROM"):
+            if word == "TO" and "STDOUT" in words:
+                return Effect(Category.READ, Risk.NONE, "COPY ... TO STDOUT only reads rows")
+            if word == "TO":
+                return Effect(Category.WRITE, Risk.MEDIUM, "COPY ... TO writes a server file")
+            break
+    return Effect(Category.WRITE, Risk.MEDIUM, "COPY ... FROM loads rows into a table")
+
+
 _BY_FIRST = {
+    "COPY": _copy,
     "DROP": _drop,
     "TRUNCATE": _truncate,
     "DELETE": _delete,

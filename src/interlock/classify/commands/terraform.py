@@ -31,8 +31,10 @@ RULES: tuple[Rule, ...] = (
       ("terraform plan -out=tf.plan", "tofu state list", "terraform output -json")),
     R("tf-local", Category.WRITE, "Terraform command that writes only the working directory",
       ("terraform init -upgrade", "terraform fmt -recursive", "terraform workspace select dev")),
-    R("tf-apply-without-plan", Category.WRITE,
-      "apply without a saved, reviewed plan file: unreviewed changes to infrastructure",
+    R("tf-apply-without-plan", Category.OPAQUE,
+      "apply without a saved, reviewed plan file: changes no one can see before they "
+      "happen, deletions and replacements included, so it is held like anything not "
+      "understood (apply a saved plan instead: its contents are judged)",
       ("terraform apply -auto-approve", "tofu apply", "terragrunt run-all apply")),
     R("tf-apply-plan", Category.WRITE,
       "apply of a saved plan file (its contents are judged through the plan path)",
