@@ -108,6 +108,12 @@ EXTRACTED: list[tuple[str, list[tuple[str, ...]]]] = [
     ("ls | xargs rm", [("ls",), ("rm", "$XARGS")]),
     ("ls | xargs -0 -n 1 rm -f", [("ls",), ("rm", "-f", "$XARGS")]),
     ("ls | xargs -I{} rm {}", [("ls",), ("rm", "{}")]),
+    # line breaks inside double quotes are kept (the grammar leaves them out of its
+    # string_content nodes; joined, a comment would swallow the next line)
+    ('bash -c "echo hi # note\nrm -rf /"', [("echo", "hi"), RM_ROOT]),
+    ('psql -c "SELECT 1 -- x\nDROP TABLE t"', [("psql", "-c", "SELECT 1 -- x\nDROP TABLE t")]),
+    ('echo "a\n\nb $X\nc"', [("echo", "a\n\nb $X\nc")]),
+    ('echo "a\\\nb"', [("echo", "ab")]),
     # a lone ``-`` before a heredoc, which the grammar leaves out of the tree
     ("kubectl apply -f - <<EOF\na: b\nEOF", [("kubectl", "apply", "-f", "-")]),
     ("cat - 2>/dev/null <<EOF\nx\nEOF", [("cat", "-")]),

@@ -9,8 +9,20 @@ and the wrapper programs of ``classify/unwrap.py`` (``sudo``, ``env``, ``bash -c
 becomes an opaque finding (DESIGN.md floor rule 3): a computed command name, ``eval``
 or ``bash -c`` of computed text, a decoded or downloaded payload piped to a shell or
 interpreter, unparseable input, absurd nesting, a use of an alias defined on the line.
+Three more shapes are named here because no family sees them: a copy or link of a
+known program run under another name (``cp /bin/rm ./x && ./x -rf ~``) is judged as
+that program; unquoted brace expressions in arguments are expanded as bash does
+(``rm -rf /{etc,usr}``, ``classify/words.py``); a function that runs itself in a
+pipeline or in the background (``:(){ :|:& };:``) is the ``shell-fork-bomb`` finding.
 Word values come from ``classify/words.py``, pipes and heredocs from
 ``classify/streams.py``; ``cd`` is followed so later commands are judged where they run.
+
+Rule ids the walker reports itself: ``shell-too-long``, ``shell-unparseable``,
+``shell-too-deep``, ``shell-misparsed``, ``shell-opaque-command-name``,
+``shell-opaque-eval``, ``shell-opaque-alias``, ``shell-opaque-download-exec``,
+``shell-opaque-decoded-pipe``, ``shell-opaque-generated-script``,
+``shell-opaque-loaded-file`` (all opaque) and ``shell-fork-bomb`` (a host write of
+high risk, which the floor asks about).
 
 ``assess_shell`` (``classify/shell_findings.py``) hands each simple command to its tool
 family (``classify/commands``) and adds what the walker itself knows: redirections,
@@ -38,15 +50,20 @@ from tree_sitter import Language, Node, Parser
 
 from interlock.classify import unwrap
 from interlock.classify.command import NO_ASSIGNMENTS, Redirect, SimpleCommand
+from interlock.classify.commands import handler_for
 from interlock.classify.launchers import COMMAND_VARIABLES, LAUNCH_WORDS, LAUNCHERS, safe_eval
 from interlock.classify.streams import (
+    COPIERS,
     WRITERS,
     Pipe,
+    Written,
+    copied_files,
     executed_file,
     heredoc_tail,
     heredoc_text,
     names_download,
     reads_program,
+    reads_queries,
     stage_output,
     written_files,
 )
@@ -55,6 +72,7 @@ from interlock.classify.words import (
     RESERVED_WORDS,
     Word,
     assignment,
+    brace_words,
     continues,
     resolve,
 )
@@ -90,6 +108,8 @@ _LEAVES = frozenset({"word", "number", "raw_string", "ansi_c_string", "variable_
 _HEREDOC_MISREAD = frozenset(
     {"word", "concatenation", "string", "raw_string", "number", "simple_expansion", "expansion"}
 )
+#: Argument nodes that may hold a brace expression besides a plain ``word``.
+_BRACED = frozenset({"concatenation", "brace_expression"})
 _ECHO_WORDS = frozenset({"string", "concatenation", "command_substitution"})
 _SKIP = frozenset({"comment", "heredoc_start", "heredoc_end", "heredoc_content"})
 #: ``> file`` alone is ``: > file``: the null command with a redirection.
@@ -292,6 +312,49 @@ def opaque(rule_id: str, evidence: str, explanation: str, ctx: _Ctx | None = Non
     )
 
 
+def _computed_copy(path: str, source: str, text: str, ctx: _Ctx) -> Finding:
+    """Running a copy of a program whose path is computed (``cp $(which rm) ./z``)."""
+    why = f"runs {path}, a copy of a program named only when the line runs ({source[:80]})"
+    return opaque("shell-opaque-command-name", text, why, ctx)
+
+
+#: Programs live here; a copy of a file from these is a copy of a program.
+_PROGRAM_DIRS: tuple[str, ...] = ("/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/", "/usr/local/bin/")
+_PROGRAM_DIRS += ("/usr/local/sbin/", "/opt/homebrew/bin/", "/usr/libexec/")
+#: ``Written`` of a file the line has not touched yet.
+_NEW_FILE = Written()
+
+
+def _names_program(path: str) -> bool:
+    """Whether ``path`` is a program worth following under a new name: one in a
+    system program directory, or one the walker or a tool family knows by name."""
+    program = path.rpartition("/")[2]
+    return (
+        path.startswith(_PROGRAM_DIRS)
+        or program in _WRAPPERS
+        or program in _SOURCES
+        or unwrap.is_interpreter(program)
+        or handler_for(program) is not None
+    )
+
+
+def _fork_bomb(name: str, evidence: str, ctx: _Ctx) -> Finding:
+    """``:(){ :|:& };:``: a function that starts copies of itself until the machine
+    runs out of processes. Nothing is hidden, so it is not opaque; but no family
+    knows the function's name, which alone would make it harmless local work."""
+    remote = ctx.remote_host or ctx.container
+    return Finding(
+        rule_id="shell-fork-bomb",
+        category=Category.WRITE,
+        scope=Scope.REMOTE if remote else Scope.HOST,
+        target=name,
+        evidence=evidence,
+        explanation=f"function {name!r} runs itself in the background or in a pipeline, "
+        "multiplying processes until the machine is exhausted",
+        risk=Risk.HIGH,
+    )
+
+
 class _Walker:
     """One pass over the syntax tree; recursion is bounded by ``MAX_LEVEL``/``MAX_DEPTH``."""
 
@@ -314,8 +377,9 @@ class _Walker:
         self._joined = False  # whether some text walked has a line continuation
         #: The directory set by ``cd``/``pushd`` so far, relative to the action's cwd.
         self.cwd: str | None = None
-        #: Files written so far on this line (path -> downloaded), see ``_runs_written``.
-        self.written: dict[str, bool] = {}
+        #: Files written, downloaded or copied so far on this line, by path: see
+        #: ``_runs_written`` and ``_renamed``.
+        self.written: dict[str, Written] = {}
         self.cwds: list[str | None] = []
 
     # -- entry points -------------------------------------------------------------
@@ -386,6 +450,10 @@ class _Walker:
         elif kind == "function_definition":
             body = node.child_by_field_name("body")
             if body is not None:
+                name_node = node.child_by_field_name("name")
+                name = resolve(name_node)[0] if name_node is not None else ""
+                if name and _spawns_itself(body, name):
+                    self.findings.append(_fork_bomb(name, _text(node), ctx))
                 self.visit(body, ctx, level + 1)
         elif kind not in _LEAVES and kind not in _SKIP:
             for child in node.named_children:
@@ -504,7 +572,7 @@ class _Walker:
             words = [(v, 0) for v in values]
             self._run(words, ctx, text=text, assigns={}, stdin=None, level=level)
             return
-        if ctx.redirects or first in WRITERS:
+        if ctx.redirects or program in WRITERS or program in COPIERS:
             self._add([(v, 0) for v in values], ctx, text, {}, None)
             return
         self.cwds.append(self.cwd)
@@ -518,7 +586,13 @@ class _Walker:
         assigns: dict[str, str],
         redirect_nodes: list[Node],
     ) -> list[Word]:
-        """The words of a command; its assignments and redirect nodes go to the lists."""
+        """The words of a command; its assignments and redirect nodes go to the lists.
+
+        Arguments are brace-expanded as bash does (``words.brace_words``); the program
+        word is not, since braces there compute the name and make it opaque. Lines
+        joined with a backslash-newline are not expanded: a word may continue on the
+        next line, and expanding half of it would be wrong (it stays as written).
+        """
         words: list[Word] = []
         sub_ctx = ctx.inner()
         leaves = _LEAVES
@@ -529,7 +603,10 @@ class _Walker:
             kind = child.type
             if kind == "word" and not joined:  # the common case, as below but shorter
                 text = (child.text or b"").decode("utf-8", "replace")
-                words.append((text, 0) if plain(text) else resolve(child))
+                words.extend(((text, 0),) if plain(text) else _argument(child))
+                continue
+            if kind in _BRACED and not joined and (braced := brace_words(child)):
+                words.extend(braced)  # ``/{etc,usr}``: an argument, never the program
                 continue
             target = child
             if kind == "command_name":
@@ -624,12 +701,21 @@ class _Walker:
         """Peel wrappers off ``words`` and emit what runs inside them."""
         if assigns:
             self._loaded_files(assigns, ctx, text)
+        renamed = False  # once: a copy names its original program, never another copy
         for _ in range(MAX_WRAPPERS):
             value, flags = words[0]
             echoed = static_echo(value) if flags == DYNAMIC else None
             if echoed:
                 words = [(w, 0) for w in echoed] + list(words[1:])
                 continue
+            if self.written and not renamed and not flags and "/" in value:
+                original = self._renamed(value, words, ctx, text)
+                if original is not None:
+                    if not original:
+                        return
+                    label = f"copy of {original[0][0].rpartition('/')[2]}"
+                    words, ctx, renamed = original, ctx.but(wrappers=(*ctx.wrappers, label)), True
+                    continue
             if flags:
                 self.findings.append(
                     opaque(
@@ -793,6 +879,13 @@ class _Walker:
                 self.findings.append(_pipe_finding(ctx.pipe, text, ctx))
                 return
             stdin = (ctx.pipe.literal, 0)
+        elif (
+            ctx.pipe is not None
+            and stdin is None
+            and ctx.pipe.literal is not None
+            and reads_queries(program)
+        ):
+            stdin = (ctx.pipe.literal, 0)
         self._add(words, ctx, text, assigns, stdin)
 
     def _runs_stream(self, words: Sequence[Word], ctx: _Ctx, text: str) -> bool:
@@ -817,7 +910,14 @@ class _Walker:
         path = executed_file(program, [w for w, _ in words])
         if path is None or path not in self.written:
             return False
-        if self.written[path]:
+        entry = self.written[path]
+        if entry.copy_of is not None:
+            # a copied program run directly was renamed by ``_run``; read as a script
+            # it is data to the interpreter, unless nobody knows what was copied
+            if not entry.copy_of[1]:
+                return False
+            self.findings.append(_computed_copy(path, entry.copy_of[0], text, ctx))
+        elif entry.downloaded:
             why = f"runs {path}, which an earlier command on this line downloaded"
             self.findings.append(opaque("shell-opaque-download-exec", text, why, ctx))
         else:
@@ -835,10 +935,14 @@ class _Walker:
     ) -> None:
         self.cwds.append(self.cwd)
         argv = tuple(map(_VALUE, words))
-        if ctx.redirects or argv[0] in WRITERS:
+        program = argv[0].rpartition("/")[2]
+        if ctx.redirects or program in WRITERS or program in COPIERS:
             redirects = [(r.op, r.target) for r in ctx.redirects]
             for path, downloaded in written_files(argv, redirects):
-                self.written[path] = self.written.get(path, False) or downloaded
+                earlier = self.written.get(path)
+                self.written[path] = Written(downloaded or (earlier or _NEW_FILE).downloaded)
+            if program in COPIERS:
+                self._copies(words)
         self.commands.append(
             SimpleCommand(
                 argv,
@@ -852,6 +956,37 @@ class _Walker:
                 ctx.container,
             )
         )
+
+    def _copies(self, words: Sequence[Word]) -> None:
+        """Remember what ``cp``/``ln``/``mv``/``install``/``rsync`` put under a new name.
+
+        A copy of a file written earlier on the line is what that file was (``mv``
+        of a download is still a download); a copy of a program is that program; a
+        copy of a computed path could be any program. Copies of anything else (data,
+        a directory) are not recorded, so running them is judged as before.
+        """
+        for dest, source in copied_files(words):
+            value, flags = source
+            earlier = None if flags else self.written.get(value)
+            if earlier is not None:
+                self.written[dest] = earlier
+            elif flags or (value != dest and _names_program(value)):
+                self.written[dest] = Written(copy_of=source)
+
+    def _renamed(
+        self, value: str, words: Sequence[Word], ctx: _Ctx, text: str
+    ) -> list[Word] | None:
+        """``./x`` copied from a program earlier on the line: ``words`` with that
+        program's path as the first word; ``[]`` when the copy's source is computed
+        (an opaque finding is added); ``None`` when ``./x`` is no such copy."""
+        entry = self.written.get(posixpath.normpath(value))
+        if entry is None or entry.copy_of is None:
+            return None
+        source, flags = entry.copy_of
+        if flags:
+            self.findings.append(_computed_copy(value, source, text, ctx))
+            return []
+        return [(source, 0), *words[1:]]
 
     def _change_directory(self, program: str, words: Sequence[Word]) -> None:
         """Follow ``cd DIR`` so ``cd / && rm -rf *`` is judged in ``/``."""
@@ -923,6 +1058,39 @@ def static_echo(value: str, depth: int = 0) -> list[str] | None:
             parts.append(word)
     out = " ".join(parts).split()
     return out if out and all("%" not in w and "\\" not in w for w in out) else None
+
+
+def _argument(node: Node) -> list[Word]:
+    """A bare argument word with escapes, globs or braces: brace-expanded, or resolved."""
+    braced = brace_words(node)
+    return braced or [resolve(node)]
+
+
+def _spawns_itself(body: Node, name: str) -> bool:
+    """Whether the function body ``body`` runs the command ``name`` (itself) as a stage
+    of a pipeline or in the background (``&``): each call then starts two or more
+    that run at once, which a plain recursive call (``f(){ f; }``) does not."""
+    stack = [(body, False)]
+    while stack:
+        node, forked = stack.pop()
+        kind = node.type
+        if kind == "function_definition":
+            continue  # a nested function is judged when it is defined
+        if forked and kind == "command":
+            called = node.child_by_field_name("name")
+            if (
+                called is not None
+                and called.named_child_count
+                and resolve(called.named_children[0])[0] == name
+            ):
+                return True
+        children = node.children
+        piped = kind == "pipeline"
+        for child, after in itertools.zip_longest(children, children[1:]):
+            if child.is_named:
+                background = after is not None and after.type == "&"
+                stack.append((child, forked or piped or background))
+    return False
 
 
 def _spans_lines(node: Node) -> bool:

@@ -14,6 +14,7 @@ import posixpath
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from tree_sitter import Node
 
@@ -82,6 +83,20 @@ def reads_program(program: str, words: Sequence[Word]) -> bool:
     return True
 
 
+#: Families whose clients read queries or commands from standard input
+#: (``echo 'DROP TABLE t' | psql``, ``echo 'db.dropDatabase()' | mongosh``). A literal
+#: text piped to one is handed to it as its input, so its family judges the text; a
+#: computed one stays unseen, which those families already judge as such.
+_QUERY_FAMILIES = frozenset({"sql", "nosql"})
+
+
+def reads_queries(program: str) -> bool:
+    """Whether ``program`` is a database client that reads what it runs from stdin."""
+    from interlock.classify.commands.index import FAMILY_OF
+
+    return FAMILY_OF.get(program) in _QUERY_FAMILIES
+
+
 def stage_output(node: Node, redirects: tuple[Node, ...], before: Pipe | None) -> Pipe:
     """What a pipeline stage writes: a literal text when it only echoes a constant."""
     body = node
@@ -137,6 +152,19 @@ def names_download(text: str) -> bool:
 
 # -- files written, then run, on the same line ----------------------------------------
 
+
+class Written(NamedTuple):
+    """What an earlier command on the line left at a path that a later one may run.
+
+    ``downloaded``: fetched from elsewhere. ``copy_of``: a copy of (or link to) the
+    program it names, flagged ``DYNAMIC`` when that name is computed
+    (``cp $(which rm) ./z``); ``None`` for a file written with new content.
+    """
+
+    downloaded: bool = False
+    copy_of: Word | None = None
+
+
 _WRITE_OPS = frozenset({">", ">>", ">|", "&>", "&>>"})
 
 
@@ -161,6 +189,93 @@ def written_files(
     elif program in DOWNLOADERS:
         out.extend((_clean(p), True) for p in _download_targets(program, args))
     return out
+
+
+#: Programs that put a file (or a link to it) under another name: ``DEST`` then runs
+#: what ``SRC`` ran (``cp /bin/rm ./x && ./x -rf ~`` is ``rm -rf ~``).
+COPIERS = frozenset({"cp", "ln", "install", "mv", "rsync"})
+#: Their options that take the next word as a value (GNU coreutils, rsync).
+_COPY_VALUE_OPTIONS: dict[str, frozenset[str]] = {
+    "cp": frozenset({"-t", "--target-directory", "-S", "--suffix"}),
+    "mv": frozenset({"-t", "--target-directory", "-S", "--suffix"}),
+    "ln": frozenset({"-t", "--target-directory", "-S", "--suffix"}),
+    "install": frozenset(
+        {"-t", "--target-directory", "-S", "--suffix", "-m", "--mode", "-o", "--owner"}
+        | {"-g", "--group"}
+    ),
+    "rsync": frozenset({"-e", "--rsh", "-f", "--filter", "-T", "--temp-dir", "-B"}),
+}
+#: Options after which no file is copied under a new name: ``-t DIR`` keeps each
+#: source's own name; ``install -d`` makes directories (``-d`` means other things to
+#: ``cp``, ``ln`` and ``rsync``).
+_NO_RENAME = frozenset({"-t", "--target-directory"})
+_INSTALL_DIRECTORIES = frozenset({"-d", "--directory"})
+#: Options copying whole trees: ``cp -r dir dest`` copies a project directory, not a
+#: program, so only an absolute source (``cp -a /bin/rm x``) is followed then.
+_RECURSIVE = frozenset({"-r", "-R", "-a", "--recursive", "--archive"})
+
+
+def copied_files(words: Sequence[Word]) -> list[tuple[str, Word]]:
+    """``(DEST, SRC)`` for a copier run as ``PROGRAM [options] SRC DEST``.
+
+    Only the two-operand form renames: with more sources, or ``-t DIR``, each copy
+    keeps its source's base name, so running it is judged by that name already; a
+    recursive copy of a relative path is a directory of the project. An
+    rsync operand naming a host (``h:path``, ``rsync://``) copies elsewhere and is
+    left out. ``ln -s`` resolves a relative ``SRC`` from the link's directory.
+    """
+    program = posixpath.basename(words[0][0]) if words else ""
+    takes_value = _COPY_VALUE_OPTIONS.get(program, frozenset())
+    operands: list[Word] = []
+    options: set[str] = set()
+    skip = False
+    words_left = iter(words[1:])
+    for word in words_left:
+        value = word[0]
+        if skip:
+            skip = False
+        elif value == "--":
+            operands.extend(words_left)
+        elif value.startswith("--"):
+            options.add(value.partition("=")[0])
+            skip = value in takes_value
+        elif value.startswith("-") and len(value) > 1:
+            skip = _short_options(value, takes_value, options)
+        else:
+            operands.append(word)
+    if len(operands) != 2 or not _NO_RENAME.isdisjoint(options):
+        return []
+    if program == "install" and not _INSTALL_DIRECTORIES.isdisjoint(options):
+        return []
+    (source, flags), (dest, dest_flags) = operands
+    if dest_flags or not dest or dest.endswith("/"):
+        return []
+    if not _RECURSIVE.isdisjoint(options) and not (flags or source.startswith("/")):
+        return []
+    if program == "rsync" and any(_remote_path(o[0]) for o in operands):
+        return []
+    if program == "ln" and not flags and options & {"-s", "--symbolic"}:
+        source = posixpath.join(posixpath.dirname(dest), source)  # kept if absolute
+    return [(_clean(dest), (_clean(source) if not flags else source, flags))]
+
+
+def _short_options(cluster: str, takes_value: frozenset[str], options: set[str]) -> bool:
+    """Add the letters of ``-abc`` to ``options``; True if the next word is a value.
+
+    ``-m755`` carries its value in the cluster; ``-Dm 755`` takes the next word.
+    """
+    for i, letter in enumerate(cluster[1:], start=2):
+        option = f"-{letter}"
+        options.add(option)
+        if option in takes_value:
+            return i == len(cluster)
+    return False
+
+
+def _remote_path(value: str) -> bool:
+    """An rsync operand on another host: ``host:path``, ``host::module``, a URL."""
+    head = value.partition("/")[0]
+    return ":" in head
 
 
 def _download_targets(program: str, args: list[str]) -> list[str]:

@@ -8,11 +8,14 @@ manual, "Quoting" 3.1.2). What only exists at run time (``$X``, ``$(...)``, back
 arithmetic) cannot be known: those parts keep their source text inside the value
 (``"$HOME/x"`` is ``$HOME/x``) and the word is flagged ``DYNAMIC``. Unquoted glob
 and brace characters are flagged ``PATTERN``, because in the program position they,
-too, compute the command name (``/bin/r? -rf /``, ``{rm,-rf,/}``).
+too, compute the command name (``/bin/r? -rf /``, ``{rm,-rf,/}``). In arguments,
+``brace_words`` expands unquoted brace expressions the way bash does first of all
+(Bash manual 3.5.1), so ``rm -rf /{etc,usr}`` is judged on ``/etc`` and ``/usr``.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from tree_sitter import Node
@@ -85,15 +88,30 @@ def _concatenation(node: Node) -> Word:
 
 
 def _double_quoted(node: Node) -> Word:
-    """``"..."``: content with ``\\$ \\` \\" \\\\`` escapes; expansions stay as written."""
+    """``"..."``: content with ``\\$ \\` \\" \\\\`` escapes; expansions stay as written.
+
+    The literal text is read from the source between the expansions, not from the
+    grammar's ``string_content`` nodes: tree-sitter-bash leaves the line breaks (and
+    blank lines) inside a quoted string out of those nodes, and joining them would
+    turn ``psql -c "SELECT 1 -- note<newline>DROP TABLE t"`` into one comment that
+    hides the DROP.
+    """
+    raw = node.text or b""
+    base = node.start_byte
+    opening = 2 if raw.startswith(b'$"') else 1
+    closing = len(raw) - 1 if raw.endswith(b'"') and len(raw) > opening else len(raw)
     parts: list[str] = []
     flags = 0
+    literal = opening  # where the current run of literal text began
     for child in node.named_children:
         if child.type == "string_content":
-            parts.append(_unescape_double(_text(child)))
-        else:
-            parts.append(_text(child))
-            flags = DYNAMIC
+            continue
+        start, end = child.start_byte - base, child.end_byte - base
+        parts.append(_unescape_double(raw[literal:start].decode("utf-8", "replace")))
+        parts.append(raw[start:end].decode("utf-8", "replace"))
+        flags = DYNAMIC
+        literal = end
+    parts.append(_unescape_double(raw[literal:closing].decode("utf-8", "replace")))
     return "".join(parts), flags
 
 
@@ -172,3 +190,117 @@ def assignment(node: Node) -> tuple[str, str]:
     name = node.child_by_field_name("name")
     value = node.child_by_field_name("value")
     return (_text(name) if name else ""), (resolve(value)[0] if value is not None else "")
+
+
+# -- brace expansion (Bash manual 3.5.1) ------------------------------------------------
+
+#: More words than this from one brace expression keep the word as written: a
+#: person reviewing the line reads the braces, and ``{1..99999}`` must stay cheap.
+MAX_BRACE_WORDS = 64
+#: Words longer than this, or with more braces, are kept as written: finding each
+#: brace's partner scans the rest of the word, and no real argument is that long.
+_MAX_BRACE_TEXT = 512
+_MAX_BRACES = 32
+#: Node kinds of an unquoted word without expansions: its braces are bash's.
+_BARE_PARTS = frozenset({"word", "number", "brace_expression"})
+_SEQUENCE = re.compile(r"(-?\d+|[A-Za-z])\.\.(-?\d+|[A-Za-z])(?:\.\.(-?\d+))?")
+
+
+class _TooManyWordsError(Exception):
+    """A brace expression would make more than ``MAX_BRACE_WORDS`` words."""
+
+
+def brace_words(node: Node) -> list[Word] | None:
+    """The words bash makes of ``node`` by brace expansion, or ``None`` if it makes none.
+
+    ``rm -rf /{etc,usr}`` removes ``/etc`` and ``/usr``: judged on the literal word, the
+    braces would hide both. Bash expands only unquoted braces holding a comma or a
+    ``..`` sequence, before any other expansion, so only a bare ``word`` (or a
+    concatenation of bare words, as the grammar splits ``/{a,b}``) with no backslash
+    and no ``$`` is expanded; a word mixing quotes (``"/"{a,b}``) is left as written.
+    Words left empty are dropped, as bash drops them; when none is left (``{,}``) the
+    caller keeps the word as written rather than lose an argument.
+    """
+    raw = node.text or b""
+    if b"{" not in raw or len(raw) > _MAX_BRACE_TEXT or raw.count(b"{") > _MAX_BRACES:
+        return None
+    kind = node.type
+    if kind == "concatenation":
+        if not all(c.type in _BARE_PARTS for c in node.children):
+            return None
+    elif kind not in _BARE_PARTS:
+        return None
+    text = raw.decode("utf-8", "replace")
+    if "\\" in text or "$" in text:
+        return None
+    try:
+        expanded = _expand(text)
+    except _TooManyWordsError:
+        return None
+    if expanded == [text]:
+        return None
+    return [(w, PATTERN if not _PATTERN_CHARS.isdisjoint(w) else 0) for w in expanded if w]
+
+
+def _expand(text: str) -> list[str]:
+    """``text`` after brace expansion: the first brace expression, then the rest."""
+    start = 0
+    while (at := text.find("{", start)) >= 0:
+        found = _brace(text, at)
+        if found is None:
+            start = at + 1  # a lone or empty brace is literal (``{}``, ``{a}``)
+            continue
+        close, alternatives = found
+        head, tails = text[:at], _expand(text[close + 1 :])
+        out: list[str] = []
+        for alternative in alternatives:
+            for middle in _expand(alternative):
+                for tail in tails:
+                    out.append(head + middle + tail)
+                    if len(out) > MAX_BRACE_WORDS:
+                        raise _TooManyWordsError
+        return out
+    return [text]
+
+
+def _brace(text: str, at: int) -> tuple[int, list[str]] | None:
+    """The closing index and alternatives of the brace expression opening at ``at``."""
+    depth = 0
+    commas: list[int] = []
+    for i in range(at + 1, len(text)):
+        ch = text[i]
+        if ch == "{":
+            depth += 1
+        elif ch == "}" and depth:
+            depth -= 1
+        elif ch == "}":
+            if commas:
+                bounds = [at, *commas, i]
+                return i, [text[a + 1 : b] for a, b in itertools.pairwise(bounds)]
+            sequence = _sequence(text[at + 1 : i])
+            return None if sequence is None else (i, sequence)
+        elif ch == "," and not depth:
+            commas.append(i)
+    return None
+
+
+def _sequence(inner: str) -> list[str] | None:
+    """``1..3``, ``01..10``, ``a..e``, ``10..1..3``: the words, or ``None`` if not one."""
+    match = _SEQUENCE.fullmatch(inner)
+    if match is None:
+        return None
+    first, last, step_text = match.groups()
+    step = abs(int(step_text)) if step_text else 1
+    step = step or 1  # bash reads an increment of 0 as 1
+    if first.isalpha() != last.isalpha():
+        return None  # ``{a..3}`` is literal
+    begin, end = (ord(first), ord(last)) if first.isalpha() else (int(first), int(last))
+    if abs(end - begin) // step + 1 > MAX_BRACE_WORDS:
+        raise _TooManyWordsError
+    values = range(begin, end + (1 if end >= begin else -1), step if end >= begin else -step)
+    if first.isalpha():
+        return [chr(v) for v in values]
+    # a bound written with a leading zero pads every number to the longer bound
+    padded = any(len(b.lstrip("-")) > 1 and b.lstrip("-")[0] == "0" for b in (first, last))
+    width = max(len(first), len(last)) if padded else 0
+    return [str(v).zfill(width) for v in values]

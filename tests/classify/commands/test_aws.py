@@ -9,7 +9,8 @@ import pytest
 from interlock.classify.command import CommandContext, SimpleCommand
 from interlock.classify.commands import aws
 from interlock.config import EnvironmentConfig, MatchConfig, default_config
-from interlock.models import Category, Finding, Risk, Scope
+from interlock.models import Category, Finding, Risk, Scope, Verdict
+from tests.classify.commands.localtools import verdict as _verdict
 
 CTX = CommandContext(default_config())
 
@@ -82,7 +83,7 @@ def test_read_only_lines_are_reads(line: str) -> None:
         ),
         ("aws s3 cp ./a s3://b/a", "aws-write", Category.WRITE),
         ("aws s3 sync ./site s3://www", "aws-write", Category.WRITE),
-        ("aws s3 mv s3://a/k s3://b/k", "aws-write", Category.WRITE),
+        ("aws s3 mv s3://a/k s3://b/k", "aws-delete", Category.DELETE),
         ("aws ec2 stop-instances --instance-ids i-1", "aws-write", Category.WRITE),
         (
             "aws ec2 terminate-instances --instance-ids i-1 --no-dry-run",
@@ -342,3 +343,39 @@ def test_local_endpoint_is_unknown_unless_configured() -> None:
     only_prod = type(base)(environments={"production": base.environments["production"]})
     ctx = CommandContext(only_prod)
     assert findings("awslocal s3 rb s3://b --force", ctx)[0].environment is None
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # mv deletes each source object once it is copied: the source is judged as rm
+        ("aws s3 mv s3://b s3://c --recursive", [("aws-s3-rm-recursive", Risk.CRITICAL)]),
+        ("aws s3 mv s3://b/k s3://c/k", [("aws-delete", Risk.HIGH)]),
+        (
+            "aws s3 mv s3://b/k ~/k",
+            [("aws-delete", Risk.HIGH), ("cloud-download-write", Risk.HIGH)],
+        ),
+        # from the local disk: the upload writes the bucket and deletes the local file
+        (
+            "aws s3 mv ~/backup.tar s3://b/",
+            [("aws-write", Risk.MEDIUM), ("cloud-upload-delete", Risk.HIGH)],
+        ),
+        ("aws s3 mv s3://b s3://c --recursive --dryrun", [("aws-read", Risk.NONE)]),
+        ("aws s3 cp s3://b/k s3://c/k", [("aws-write", Risk.MEDIUM)]),
+    ],
+)
+def test_mv_deletes_its_source(line: str, expected: list[tuple[str, Risk]]) -> None:
+    found = findings(line)
+    assert [(f.rule_id, f.risk) for f in found] == expected
+    assert all(f.category is Category.DELETE for f in found if "delete" in f.rule_id)
+
+
+def test_mv_of_a_prefix_is_held_like_rm() -> None:
+    """The red-team line: asked before, it deletes every object under ``s3://b``."""
+    line = "aws s3 mv s3://b s3://c --recursive"
+    assert _verdict(line) is _verdict("aws s3 rm s3://b --recursive") is Verdict.HOLD
+
+
+def test_mv_of_interlocks_own_file_is_self_tamper() -> None:
+    found = findings("aws s3 mv .claude/settings.json s3://b/settings.json")
+    assert [f.category for f in found] == [Category.WRITE, Category.SELF_TAMPER]

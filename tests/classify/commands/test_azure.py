@@ -176,3 +176,29 @@ def test_scopes() -> None:
 )
 def test_environment(line: str, assignments: dict[str, str], environment: str | None) -> None:
     assert findings(line, CTX, **assignments)[0].environment == environment
+
+
+@pytest.mark.parametrize(
+    ("line", "risk"),
+    [
+        ("az storage fs file move -f fs -p a.txt --new-path fs/b.txt --account-name st",
+         Risk.HIGH),
+        ("az storage fs directory move -f fs -n logs --new-directory fs/old --account-name st",
+         Risk.CRITICAL),
+        ("az storage blob move -c c -s a -d b --account-name st", Risk.HIGH),
+    ],
+)  # fmt: skip
+def test_storage_move_deletes_its_source(line: str, risk: Risk) -> None:
+    (found,) = findings(line)
+    assert (found.rule_id, found.category, found.risk) == (
+        "az-delete-stateful",
+        Category.DELETE,
+        risk,
+    )
+    assert found.stateful
+
+
+def test_resource_move_is_still_a_change() -> None:
+    """Moving a resource between groups keeps its data: no delete."""
+    (found,) = findings("az resource move --destination-group rg2 --ids x")
+    assert found.rule_id == "az-write"

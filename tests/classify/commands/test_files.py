@@ -63,6 +63,18 @@ from tests.classify.commands.localtools import (
         ("find / -name core -delete", Verdict.DENY, "fs-delete"),
         ("find . -name '*.rs'", Verdict.ALLOW, "local-read"),
         ("find /etc -name '*.conf' -exec rm {} \\;", Verdict.DENY, "fs-delete"),
+        # ``//`` is the root; a disk written over by any program is wiped
+        ("rm -rf //", Verdict.DENY, "fs-delete"),
+        ("rm -rf ///etc", Verdict.DENY, "fs-delete"),
+        ("rm -rf //tmp/x", Verdict.ASK, "fs-delete"),
+        ("cp /dev/zero /dev/sda", Verdict.DENY, "fs-disk-wipe"),
+        ("tee /dev/nvme0n1 < /dev/zero", Verdict.DENY, "fs-disk-wipe"),
+        ("mv image.bin /dev/sdb", Verdict.DENY, "fs-disk-wipe"),
+        ("cp notes.txt backup.txt", Verdict.ALLOW, "fs-write"),
+        # file attributes are judged like ownership and mode
+        ("chattr +i /etc/passwd", Verdict.ASK, "fs-permissions"),
+        ("chattr -R +i /", Verdict.DENY, "fs-permissions"),
+        ("chflags schg /etc/hosts", Verdict.ASK, "fs-permissions"),
         ("find . -name '*.txt' -exec cat {} \\;", Verdict.ALLOW, "local-read"),
         ("sed -i's/foo/bar/' /etc/hosts", Verdict.ASK, "fs-write"),
         ("rsync -a --delete /src/ /dest/", Verdict.ASK, "fs-rsync-delete"),

@@ -162,3 +162,35 @@ def test_scopes() -> None:
 )
 def test_environment(line: str, assignments: dict[str, str], environment: str | None) -> None:
     assert findings(line, CTX, **assignments)[0].environment == environment
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # mv deletes each source object once it is copied: the source is judged as rm
+        ("gsutil mv gs://a/k gs://b/k", [("gcloud-delete", Category.DELETE, Risk.HIGH)]),
+        ("gsutil mv gs://a/** gs://b/", [("gcloud-delete-stateful", Category.DELETE,
+                                          Risk.CRITICAL)]),
+        ("gsutil -m mv -r gs://a/logs gs://b/", [("gcloud-delete-stateful", Category.DELETE,
+                                                  Risk.CRITICAL)]),
+        ("gcloud storage mv gs://a/k gs://b/k", [("gcloud-delete", Category.DELETE, Risk.HIGH)]),
+        ("gcloud storage mv --recursive gs://a gs://b", [("gcloud-delete-stateful",
+                                                          Category.DELETE, Risk.CRITICAL)]),
+        ("gsutil mv gs://a/k ~/k", [("gcloud-delete", Category.DELETE, Risk.HIGH),
+                                    ("cloud-download-write", Category.WRITE, Risk.HIGH)]),
+        # from the local disk: the upload writes the bucket and deletes the local file
+        ("gsutil mv ~/x gs://b/x", [("gcloud-write", Category.WRITE, Risk.MEDIUM),
+                                    ("cloud-upload-delete", Category.DELETE, Risk.HIGH)]),
+        ("gcloud storage mv ~/x gs://b/", [("gcloud-write", Category.WRITE, Risk.MEDIUM),
+                                           ("cloud-upload-delete", Category.DELETE, Risk.HIGH)]),
+        ("gsutil cp gs://a/k gs://b/k", [("gcloud-write", Category.WRITE, Risk.MEDIUM)]),
+    ],
+)  # fmt: skip
+def test_mv_deletes_its_source(line: str, expected: list[tuple[str, Category, Risk]]) -> None:
+    assert [(f.rule_id, f.category, f.risk) for f in findings(line)] == expected
+
+
+def test_mv_of_several_local_files_deletes_each() -> None:
+    found = findings("gsutil mv ~/a ~/b gs://x/")
+    deleted = [f.target for f in found if f.rule_id == "cloud-upload-delete"]
+    assert deleted == ["~/a", "~/b"]

@@ -16,6 +16,12 @@ from tests.classify.commands.localtools import (
     ("line", "expected", "rule"),
     [
         ("psql -c 'SELECT * FROM users'", Verdict.ALLOW, "sql-read"),
+        # literal text piped in is what the client runs; computed text stays unseen
+        ("echo 'DROP TABLE users;' | psql", Verdict.HOLD, "sql-destructive"),
+        ("printf 'DROP TABLE x;' | mysql app", Verdict.HOLD, "sql-destructive"),
+        ("echo 'select 1' | psql", Verdict.ALLOW, "sql-read"),
+        ("cat dump.sql | psql", Verdict.ASK, "sql-unseen-script"),
+        ('psql -c "SELECT 1; -- note\nDROP TABLE users"', Verdict.HOLD, "sql-destructive"),
         ("psql -l", Verdict.ALLOW, "sql-read"),
         ("psql -c 'SELECT 1' -c 'DROP TABLE users'", Verdict.HOLD, "sql-destructive"),
         ('psql -c "DROP DATABASE production;"', Verdict.HOLD, "sql-destructive"),
@@ -67,3 +73,69 @@ def test_environment_comes_from_pghost() -> None:
 def test_sqlite_in_the_workspace_is_workspace_data() -> None:
     (found,) = findings("sqlite3 /work/app/dev.db 'DELETE FROM t'", cwd="/work/app")
     assert found.scope is Scope.WORKSPACE
+
+
+@pytest.mark.parametrize(
+    ("line", "expected", "rule"),
+    [
+        ('mysql -Bse "drop table x"', Verdict.HOLD, "sql-destructive"),
+        ('mysql -se "drop table x"', Verdict.HOLD, "sql-destructive"),
+        ('mysql -vvve "drop table x"', Verdict.HOLD, "sql-destructive"),
+        ('mysql -e"drop table x"', Verdict.HOLD, "sql-destructive"),
+        ('psql -Xc "drop table x"', Verdict.HOLD, "sql-destructive"),
+        ("psql -qAtc 'SELECT 1'", Verdict.ALLOW, "sql-read"),
+        ("psql -Atf migrate.sql", Verdict.ASK, "sql-unseen-script"),
+        ("psql -lqt", Verdict.ALLOW, "sql-read"),
+        ("clickhouse-client -mnq 'DROP TABLE events'", Verdict.HOLD, "sql-destructive"),
+        # mysql's -p takes an attached password: its letters are not options
+        ("mysql -psecret -e 'SELECT 1'", Verdict.ALLOW, "sql-read"),
+        ("mysql -pse", Verdict.ASK, "sql-unseen-script"),
+    ],
+)  # fmt: skip
+def test_clustered_short_options_are_read(line: str, expected: Verdict, rule: str) -> None:
+    """getopt clusters (``-Bse SQL``) hide no SQL from the judgement."""
+    assert rule in rule_ids(line)
+    assert verdict(line) is expected
+
+
+def test_attached_host_names_the_environment() -> None:
+    (found,) = findings("psql -hdb.prod.internal -qc 'TRUNCATE t'")
+    assert (found.environment, found.target) == (
+        "production",
+        "database default on db.prod.internal",
+    )
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "psql -c 'CALL cleanup()'",
+        "psql -c 'DO $$ BEGIN EXECUTE $q$DROP TABLE x$q$; END $$'",
+        "psql -c 'DO $$ BEGIN IF true THEN DELETE FROM t; END IF; END $$'",
+        "psql -c 'DO LANGUAGE plpython3u $$ plpy.execute(\"DROP TABLE x\") $$'",
+        "mysql -e 'CALL purge_sessions()'",
+        "sqlcmd -S db.dev.internal -Q 'EXEC dbo.purge'",
+        "psql -c 'PREPARE p AS SELECT 1; EXECUTE p'",
+    ],
+)
+def test_stored_and_procedural_code_is_opaque(line: str) -> None:
+    """DESIGN floor rule 3: code the line does not show is held, whatever the host."""
+    assert "sql-opaque-code" in rule_ids(line)
+    assert verdict(line) is Verdict.HOLD
+
+
+@pytest.mark.parametrize(
+    ("line", "expected", "rule"),
+    [
+        ("psql -c 'DO $$ BEGIN INSERT INTO t VALUES (1); END $$'", Verdict.ASK, "sql-write"),
+        ("psql -c 'DO $$ BEGIN INSERT INTO t VALUES (1); DROP TABLE y; END $$'", Verdict.HOLD,
+         "sql-destructive"),
+        ("psql -c 'PREPARE p AS SELECT 1; DEALLOCATE p'", Verdict.ASK, "sql-write"),
+    ],
+)  # fmt: skip
+def test_plain_do_blocks_are_judged_by_their_statements(
+    line: str, expected: Verdict, rule: str
+) -> None:
+    assert rule in rule_ids(line)
+    assert "sql-opaque-code" not in rule_ids(line)
+    assert verdict(line) is expected

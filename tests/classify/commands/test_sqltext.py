@@ -77,8 +77,33 @@ def test_dollar_quoted_bodies_hide_their_semicolons() -> None:
         ("COPY (SELECT a FROM b) TO STDOUT", Category.READ, Risk.NONE),
         ("COPY users TO '/tmp/users.csv'", Category.WRITE, Risk.MEDIUM),
         ("COPY users FROM STDIN", Category.WRITE, Risk.MEDIUM),
+        # stored or procedural code cannot be read: opaque (DESIGN floor rule 3)
+        ("CALL cleanup()", Category.OPAQUE, Risk.HIGH),
+        ("EXECUTE stmt (1)", Category.OPAQUE, Risk.HIGH),
+        ("EXEC dbo.purge", Category.OPAQUE, Risk.HIGH),
+        ("DO $$ BEGIN EXECUTE 'DROP TABLE ' || t; END $$", Category.OPAQUE, Risk.HIGH),
+        ("DO $$ BEGIN EXECUTE $q$DROP TABLE x$q$; END $$", Category.OPAQUE, Risk.HIGH),
+        ("DO $$ DECLARE n int; BEGIN DELETE FROM t; END $$", Category.OPAQUE, Risk.HIGH),
+        ("DO $$ BEGIN FOR r IN SELECT 1 LOOP DELETE FROM t; END LOOP; END $$", Category.OPAQUE,
+         Risk.HIGH),
+        ("DO $$ BEGIN BEGIN DROP TABLE x; END; END $$", Category.OPAQUE, Risk.HIGH),
+        ("DO $$ BEGIN PERFORM cleanup(); END $$", Category.OPAQUE, Risk.HIGH),
+        ("DO $$ BEGIN INSERT INTO t VALUES (1) EXCEPTION WHEN others THEN DROP TABLE x; END $$",
+         Category.OPAQUE, Risk.HIGH),
+        ("DO $$ x $$ LANGUAGE plperlu", Category.OPAQUE, Risk.HIGH),
+        ("DO 'BEGIN DROP TABLE x; END'", Category.OPAQUE, Risk.HIGH),
+        ("DO SLEEP(1)", Category.OPAQUE, Risk.HIGH),
+        # a block of plain statements is judged as the worst of them
+        ("DO $$ BEGIN INSERT INTO t VALUES (1); END $$", Category.WRITE, Risk.MEDIUM),
+        ("DO $b$ BEGIN INSERT INTO t VALUES (1); TRUNCATE t; END; $b$ LANGUAGE plpgsql",
+         Category.DELETE, Risk.HIGH),
+        ("DO LANGUAGE plpgsql $$ BEGIN GRANT ALL ON t TO eve; END $$", Category.PRIVILEGE,
+         Risk.HIGH),
+        ("DO $$ BEGIN END $$", Category.READ, Risk.NONE),
+        ("PREPARE p AS SELECT 1", Category.WRITE, Risk.MEDIUM),
+        ("DEALLOCATE p", Category.READ, Risk.NONE),
     ],
-)
+)  # fmt: skip
 def test_classify(sql: str, category: Category, risk: Risk) -> None:
     (stmt,) = split_sql(sql)
     effect = classify(stmt)

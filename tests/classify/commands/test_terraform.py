@@ -141,3 +141,20 @@ def test_explanation_names_what_happens() -> None:
     (found,) = findings("terraform apply -replace=aws_db_instance.ledger")
     assert "aws_db_instance.ledger" in found.explanation
     assert found.explanation.startswith("terraform ")
+
+
+@pytest.mark.parametrize(
+    ("assignments", "line", "rule"),
+    [
+        ({"TF_CLI_ARGS_apply": "-destroy -auto-approve"}, "terraform apply", "tf-destroy"),
+        ({"TF_CLI_ARGS": "-replace=aws_db_instance.x"}, "terraform apply tf.plan", "tf-replace"),
+        ({"TF_CLI_ARGS_plan": "-no-color"}, "terraform plan", "tf-read"),
+        ({"TF_CLI_ARGS_plan": "-destroy"}, "terraform apply tf.plan", "tf-apply-plan"),
+    ],
+)
+def test_cli_args_from_the_environment_count_as_flags(
+    assignments: dict[str, str], line: str, rule: str
+) -> None:
+    """Terraform inserts ``TF_CLI_ARGS`` and ``TF_CLI_ARGS_<subcommand>`` after the
+    subcommand; the one for another subcommand changes nothing."""
+    assert [f.rule_id for f in findings(line, **assignments)] == [rule]

@@ -24,6 +24,7 @@ from interlock.classify.commands.cloudverbs import (
     aws_accounts,
     emit,
     local_copy,
+    local_move,
     read_only_sql,
     split_words,
     sql_deletes,
@@ -80,8 +81,9 @@ RULES: tuple[Rule, ...] = (
       "removes deletion protection or automated backups",
       ("aws rds modify-db-instance --db-instance-identifier db --no-deletion-protection",
        "aws rds modify-db-instance --db-instance-identifier db --backup-retention-period 0")),
-    R("aws-s3-rm-recursive", Category.DELETE, "deletes every object under an S3 prefix",
-      ("aws s3 rm s3://logs --recursive",)),
+    R("aws-s3-rm-recursive", Category.DELETE,
+      "deletes every object under an S3 prefix (rm, or mv, which deletes its source)",
+      ("aws s3 rm s3://logs --recursive", "aws s3 mv s3://b s3://c --recursive")),
     R("aws-s3-rb-force", Category.DELETE, "deletes a bucket and every object in it",
       ("aws s3 rb s3://logs --force",)),
     R("aws-s3-sync-delete", Category.DELETE, "sync --delete removes files missing from the source",
@@ -154,6 +156,9 @@ def handle_aws(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
     found = emit(_RULE[judged.rule_id], cmd, target=target, explanation=text, environment=env,
                  category=judged.category, scope=scope, risk=judged.risk,
                  stateful=judged.stateful)  # fmt: skip
+    moved = _moved_local_source(service, op, words)
+    if moved:
+        return (found, *local_move(cmd, ctx, [moved]))
     dest = _download_destination(service, op, words)
     if not dest:
         return (found,)
@@ -174,6 +179,15 @@ def _download_destination(service: str, op: str, words: Words) -> str | None:
     if (service, op) in (("s3api", "get-object"), ("s3api", "get-object-torrent")) and rest:
         return rest[-1]
     return None
+
+
+def _moved_local_source(service: str, op: str, words: Words) -> str | None:
+    """The local path ``aws s3 mv LOCAL s3://...`` deletes after uploading it."""
+    rest = words.positionals[2:]
+    if service != "s3" or op != "mv" or len(rest) < 2 or words.has("--dryrun", "--help"):
+        return None
+    source, dest = rest[0], rest[-1]
+    return source if dest.startswith("s3://") and not source.startswith("s3://") else None
 
 
 def _service_operation(args: tuple[str, ...]) -> tuple[str, str]:
@@ -258,9 +272,9 @@ def _judge_s3(op: str, words: Words) -> OpJudgement:
     if op == "sync" and words.has("--delete") and remote_dest:
         text = "deletes objects in the bucket that the source lacks"
         return OpJudgement("aws-s3-sync-delete", text, risk=Risk.CRITICAL, stateful=True)
+    if op == "mv" and paths and paths[0].startswith("s3://"):
+        return _judge_s3_move(recursive)
     if op in ("cp", "sync", "mv"):
-        if op == "mv" and paths and paths[0].startswith("s3://"):
-            return OpJudgement("aws-write", "moves objects (deletes the source)", risk=Risk.HIGH)
         if remote_dest:
             return OpJudgement("aws-write", "writes objects")
         return OpJudgement("aws-read", "downloads objects")
@@ -271,6 +285,14 @@ def _judge_s3(op: str, words: Words) -> OpJudgement:
     if op == "website":
         return OpJudgement("aws-public-exposure", "serves the bucket publicly")
     return OpJudgement("aws-unknown", "is a command interlock does not know: judged a change")
+
+
+def _judge_s3_move(recursive: bool) -> OpJudgement:
+    """``mv`` deletes each source object once it is copied: judged as ``rm`` of the source."""
+    if recursive:
+        text = "moves every object under the prefix: deletes them at the source"
+        return OpJudgement("aws-s3-rm-recursive", text, risk=Risk.CRITICAL, stateful=True)
+    return OpJudgement("aws-delete", "moves an object: deletes it at the source", stateful=True)
 
 
 def _judge_configure(op: str) -> tuple[OpJudgement, Scope]:

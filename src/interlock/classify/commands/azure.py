@@ -5,9 +5,10 @@ The command word after the groups says what happens (Azure CLI reference): ``lis
 ``remove`` delete; ``role assignment create`` and ``keyvault set-policy`` grant;
 ``create``/``update``/``set`` change. Groups that hold data (SQL, Cosmos DB,
 storage, disks, Key Vault, databases, resource groups as a whole) make a delete
-critical. Reading credentials (``keyvault secret show``, ``storage account keys
-list``, ``account get-access-token``) exposes them; SAS tokens, public container
-access and firewall rules opened to everyone expose data.
+critical; a storage ``move`` deletes its source, so it is judged as that delete.
+Reading credentials (``keyvault secret show``, ``storage account keys list``,
+``account get-access-token``) exposes them; SAS tokens, public container access and
+firewall rules opened to everyone expose data.
 
 The environment is ``--subscription`` (or ``AZURE_SUBSCRIPTION_ID``), matched as an
 Azure subscription; without one it is unknown.
@@ -51,7 +52,8 @@ RULES: tuple[Rule, ...] = (
       ("az vm delete -g rg -n vm1 --yes", "az network nsg rule delete -g rg --nsg-name n -n r")),
     R("az-delete-stateful", Category.DELETE, "deletes a resource that holds data",
       ("az group delete -n rg-prod --yes", "az sql db delete -g rg -s srv -n ledger",
-       "az keyvault purge -n kv", "az storage blob delete-batch -s c --account-name st")),
+       "az keyvault purge -n kv", "az storage blob delete-batch -s c --account-name st",
+       "az storage fs directory move -f fs -n logs --new-directory fs/old --account-name st")),
     R("az-remove-protection", Category.DELETE, "removes a resource lock",
       ("az lock delete -n keep -g rg",)),
     R("az-role-assignment", Category.PRIVILEGE, "grants roles, policies or credentials",
@@ -246,6 +248,8 @@ def _judge_verb(verb: str, groups: str, words: Words, args: tuple[str, ...]) -> 
         return "az-remove-protection", None, None, "removes a resource lock", False, remote
     if verb in _DELETE_VERBS or verb.startswith(("delete-", "remove-")):
         return _judge_delete(verb, groups, words)
+    if verb == "move" and groups.startswith("storage"):
+        return _judge_storage_move(groups)
     if verb in ("create", "add"):
         return "az-create", None, None, "creates resources", False, remote
     return "az-write", None, None, "changes resources", False, remote
@@ -269,6 +273,16 @@ def _judge_delete(verb: str, groups: str, words: Words) -> _Judged:
     critical = groups.startswith(_CRITICAL) or verb in ("purge", "delete-batch")
     risk = Risk.CRITICAL if critical else Risk.HIGH
     text = "deletes it (stateful: data may be lost)"
+    return "az-delete-stateful", None, risk, text, True, Scope.REMOTE
+
+
+def _judge_storage_move(groups: str) -> _Judged:
+    """``storage fs file move``, ``storage fs directory move``, ``storage blob move``:
+    the source is gone once moved, so the move is judged as a delete of the source
+    (a directory's every file with it)."""
+    directory = groups.endswith("directory")
+    risk = Risk.CRITICAL if directory else Risk.HIGH
+    text = "moves data: deletes it at the source path"
     return "az-delete-stateful", None, risk, text, True, Scope.REMOTE
 
 

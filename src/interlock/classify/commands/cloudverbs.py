@@ -17,8 +17,9 @@ does not understand is not read-only.
 Downloads (``aws s3 cp s3://b/k DEST``, ``gsutil cp``, ``kubectl cp pod:/f DEST``,
 ``az storage blob download -f DEST``) also write a local file: ``local_copy`` judges
 that destination with ``paths`` like any other local write, so a download over
-``~/.bashrc`` asks and one over interlock's own files is self-tamper. The two rules
-it uses are this module's, registered as a family without handlers.
+``~/.bashrc`` asks and one over interlock's own files is self-tamper. An upload by
+``mv`` deletes its local source, which ``local_move`` judges like ``rm``. The rules
+they use are this module's, registered as a family without handlers.
 """
 
 from __future__ import annotations
@@ -46,12 +47,19 @@ RULES: tuple[Rule, ...] = (
         ("aws s3 sync s3://b /srv/site --delete", "gsutil rsync -d gs://b ~/site"),
     ),
     Rule(
+        "cloud-upload-delete",
+        Category.DELETE,
+        "a move to a bucket or blob store deletes the local source once it is uploaded",
+        ("aws s3 mv ./logs s3://b/logs --recursive", "gsutil mv ~/backup.tar gs://b/"),
+    ),
+    Rule(
         "cloud-download-self-tamper",
         Category.SELF_TAMPER,
         "a download overwrites one of interlock's own files",
         ("aws s3 cp s3://b/settings.json .claude/settings.json",),
     ),
 )
+_SELF_TAMPER = RULES[3]
 HANDLERS: Mapping[str, Handler] = {}
 
 #: Risk a category carries when a family has nothing more specific to say.
@@ -192,10 +200,20 @@ def local_copy(
     """
     if not dest or dest == "-":
         return []
-    found = [write_finding(RULES[0], cmd, ctx, dest, RULES[2])]
+    found = [write_finding(RULES[0], cmd, ctx, dest, _SELF_TAMPER)]
     if deletes and found[0].category is not Category.SELF_TAMPER:
-        found.append(delete_finding(RULES[1], cmd, ctx, dest, RULES[2]))
+        found.append(delete_finding(RULES[1], cmd, ctx, dest, _SELF_TAMPER))
     return found
+
+
+def local_move(cmd: SimpleCommand, ctx: CommandContext, sources: Sequence[str]) -> list[Finding]:
+    """The local deletes an upload by ``mv`` makes of ``sources`` (``aws s3 mv``,
+    ``gsutil mv``): each judged like ``rm`` of that path, so moving ``~/backups`` asks."""
+    return [
+        delete_finding(RULES[2], cmd, ctx, source, _SELF_TAMPER)
+        for source in sources
+        if source and source != "-"
+    ]
 
 
 def is_help(args: Sequence[str]) -> bool:

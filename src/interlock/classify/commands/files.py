@@ -275,13 +275,21 @@ _CP_VALUES = word_table(
 )
 
 
+def _overwrite(cmd: SimpleCommand, ctx: CommandContext, path: str) -> Finding:
+    """A write to ``path``; written over a disk (``cp /dev/zero /dev/sda``, ``tee
+    /dev/nvme0n1``) it destroys everything on it, as ``dd of=`` does."""
+    if _is_disk(path):
+        return _wipe(cmd, path)
+    return write_finding(FS_WRITE, cmd, ctx, path, FS_SELF_TAMPER)
+
+
 def _copy(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
     sources, dest = _targets(cmd, _CP_VALUES)
     if dest is None:
         return _no_target(cmd)
     if cmd.program == "ln" and len(sources) == 1 and not dest:
         dest = posixpath.basename(sources[0])
-    return (write_finding(FS_WRITE, cmd, ctx, dest, FS_SELF_TAMPER),)
+    return (_overwrite(cmd, ctx, dest),)
 
 
 def _mv(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
@@ -295,7 +303,7 @@ def _mv(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
         elif dest == "/dev/null" or place(src, ctx).scope is not Scope.WORKSPACE:
             found.append(_delete(cmd, ctx, src, True))
     if dest != "/dev/null":
-        found.append(write_finding(FS_WRITE, cmd, ctx, dest, FS_SELF_TAMPER))
+        found.append(_overwrite(cmd, ctx, dest))
     return found
 
 
@@ -313,7 +321,7 @@ def _create(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
 
 def _tee(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
     paths = [p for p in operands(cmd.args) if p != "-"]
-    return tuple(write_finding(FS_WRITE, cmd, ctx, p, FS_SELF_TAMPER) for p in paths) or (
+    return tuple(_overwrite(cmd, ctx, p) for p in paths) or (
         read_finding(LOCAL_READ, cmd, "standard output"),
     )
 
@@ -359,6 +367,33 @@ def _permissions(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
         mode, paths = "", words
     setuid = cmd.program == "chmod" and _sets_id_bit(mode)
     found = [_permission(cmd, ctx, p, recursive=recursive, setuid=setuid) for p in paths]
+    return found or _no_target(cmd)
+
+
+def _attributes(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
+    """``chattr +i /etc/passwd`` (Linux) and ``chflags schg /etc/hosts`` (BSD, macOS):
+    file attributes such as immutable or append-only change what even root may do to
+    a file, so they are judged like ownership and mode (chattr(1), chflags(1)).
+
+    chattr's attribute word starts with ``+``, ``-`` or ``=`` and would read as an
+    option, so its words are taken apart here rather than with ``operands``."""
+    args = cmd.args
+    recursive = "R" in short_flags(args)
+    if cmd.program == "chattr":
+        values = frozenset({"-v", "-p"})
+        paths: list[str] = []
+        skip = False
+        for arg in args:
+            if skip:
+                skip = False
+            elif arg in values:
+                skip = True
+            elif not arg.startswith(("+", "-", "=")):
+                paths.append(arg)
+    else:
+        words = operands(args)
+        paths = words[1:]
+    found = [_permission(cmd, ctx, p, recursive=recursive, setuid=False) for p in paths]
     return found or _no_target(cmd)
 
 
@@ -540,6 +575,8 @@ HANDLERS: Mapping[str, Handler] = {
     "sed": _sed,
     "gsed": _sed,
     "chmod": _permissions,
+    "chattr": _attributes,
+    "chflags": _attributes,
     "chown": _permissions,
     "chgrp": _permissions,
     "find": _find,

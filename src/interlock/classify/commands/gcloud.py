@@ -23,6 +23,7 @@ from interlock.classify.commands.cloudverbs import (
     emit,
     is_help,
     local_copy,
+    local_move,
     read_only_sql,
     split_words,
     sql_deletes,
@@ -127,7 +128,9 @@ def handle_gcloud(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
                  stateful=stateful)  # fmt: skip
     if path[:1] == ["storage"] and path[1:2] in (["cp"], ["mv"], ["rsync"]):
         deletes = "--delete-unmatched-destination-objects" in words.options
-        return (found, *local_copy(cmd, ctx, _download_destination(path[2:]), deletes=deletes))
+        moved = local_move(cmd, ctx, _uploaded_sources(path[2:])) if path[1] == "mv" else []
+        dest = _download_destination(path[2:])
+        return (found, *moved, *local_copy(cmd, ctx, dest, deletes=deletes))
     return (found,)
 
 
@@ -229,13 +232,36 @@ def _judge_storage_rm(words: Words, subject: str) -> _Judged:
 
 
 def _judge_storage_copy(verb: str, operands: list[str], words: Words, subject: str) -> _Judged:
+    if verb == "mv" and operands[:1] and operands[0].startswith("gs://"):
+        recursive = words.has("--recursive", "-r", "-R") or _wildcard(operands[:-1])
+        rule_id, risk, text, stateful = _moved_objects(subject, recursive)
+        return rule_id, None, risk, text, stateful, Scope.REMOTE
     if _download_destination(operands) is not None:
         return "gcloud-read", None, None, f"{subject} downloads objects", False, Scope.REMOTE
     if words.has("--delete-unmatched-destination-objects"):
         text = f"{subject} deletes bucket objects the source lacks"
         return "gcloud-delete-stateful", None, Risk.CRITICAL, text, True, Scope.REMOTE
-    risk = Risk.HIGH if verb == "mv" else None
-    return "gcloud-write", None, risk, f"{subject} writes objects", False, Scope.REMOTE
+    return "gcloud-write", None, None, f"{subject} writes objects", False, Scope.REMOTE
+
+
+def _moved_objects(subject: str, recursive: bool) -> tuple[str, Risk | None, str, bool]:
+    """``mv`` from a bucket deletes each source object once copied: judged as ``rm``."""
+    if recursive:
+        text = f"{subject} moves every object matched: deletes them at the source"
+        return "gcloud-delete-stateful", Risk.CRITICAL, text, True
+    return "gcloud-delete", None, f"{subject} moves objects: deletes the source", True
+
+
+def _wildcard(sources: Sequence[str]) -> bool:
+    """Whether a source names many objects (``gs://b/*``, ``gs://b/**``)."""
+    return any("*" in p for p in sources)
+
+
+def _uploaded_sources(operands: Sequence[str]) -> list[str]:
+    """The local paths a move into a bucket deletes once they are uploaded."""
+    if len(operands) >= 2 and operands[-1].startswith("gs://"):
+        return [p for p in operands[:-1] if not p.startswith("gs://")]
+    return []
 
 
 # --- gsutil --------------------------------------------------------------------------
@@ -264,7 +290,8 @@ def handle_gsutil(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
     if verb in ("cp", "mv", "rsync"):
         dest = _download_destination(pos[1:])
         deletes = verb == "rsync" and "-d" in words.options
-        return (found, *local_copy(cmd, ctx, dest, deletes=deletes))
+        moved = local_move(cmd, ctx, _uploaded_sources(pos[1:])) if verb == "mv" else []
+        return (found, *moved, *local_copy(cmd, ctx, dest, deletes=deletes))
     return (found,)
 
 
@@ -298,9 +325,12 @@ def _judge_gsutil(
         return "gcloud-secret-read", None, "signs a URL that grants access to an object", False
     if verb == "mb":
         return "gcloud-create", None, f"creates bucket {' '.join(rest)}", False
+    if verb == "mv" and rest[:1] and rest[0].startswith("gs://"):
+        recursive = words.has("-r", "-R") or _wildcard(rest[:-1])
+        return _moved_objects(f"`mv {' '.join(rest)}`", recursive)
     if verb in ("cp", "mv", "rsync"):
         if rest and rest[-1].startswith("gs://"):
-            return "gcloud-write", Risk.HIGH if verb == "mv" else None, f"{verb} to a bucket", False
+            return "gcloud-write", None, f"{verb} to a bucket", False
         return "gcloud-read", None, f"{verb} downloads objects", False
     if verb in _GSUTIL_META:
         return "gcloud-write", None, f"runs `{verb} {sub}`", False

@@ -59,10 +59,11 @@ _TABLE: dict[str, str] = {
         whois xsv xxd xzcat xzless yamllint yes yq zcat zgrep zless zmore zstdcat
     """,
     "files": """
-        blkdiscard cfdisk chgrp chmod chown cp dd fdisk find gdisk gfind gsed install ln
-        mkdir mke2fs mkfifo mkfs mkfs.btrfs mkfs.exfat mkfs.ext2 mkfs.ext3 mkfs.ext4
-        mkfs.fat mkfs.ntfs mkfs.vfat mkfs.xfs mkswap mv newfs newfs_apfs parted rm rmdir
-        rsync scp sed sfdisk sgdisk shred srm tee touch truncate unlink wipe wipefs
+        blkdiscard cfdisk chattr chflags chgrp chmod chown cp dd fdisk find gdisk gfind
+        gsed install ln mkdir mke2fs mkfifo mkfs mkfs.btrfs mkfs.exfat mkfs.ext2
+        mkfs.ext3 mkfs.ext4 mkfs.fat mkfs.ntfs mkfs.vfat mkfs.xfs mkswap mv newfs
+        newfs_apfs parted rm rmdir rsync scp sed sfdisk sgdisk shred srm tee touch
+        truncate unlink wipe wipefs
     """,
     "system": """
         adduser arp bless chage chpasswd chsh crontab cryptsetup csrutil defaults

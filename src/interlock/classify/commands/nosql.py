@@ -3,7 +3,10 @@
 Redis commands are words, so a command table decides: ``FLUSHALL``/``FLUSHDB`` wipe
 everything, ``DEL``/``UNLINK`` remove keys, ``CONFIG SET``, ``ACL SETUSER`` and
 ``REPLICAOF`` (which discards the replica's data) change the server; ``GET``, ``SCAN``,
-``INFO`` and friends read. MongoDB's shell takes JavaScript; interlock looks for the
+``INFO`` and friends read. A Lua script (``EVAL``, ``SCRIPT LOAD``, ``FUNCTION LOAD``)
+is judged by the commands it passes to ``redis.call``/``pcall`` as literals, each as if
+typed; code stored on the server (``EVALSHA``, ``FCALL``) or a computed command is
+opaque. MongoDB's shell takes JavaScript; interlock looks for the
 collection and database methods that destroy (``dropDatabase()``, ``drop()``,
 ``deleteMany({})``), change access (``createUser``, ``grantRolesToUser``) or write, and
 treats any other code as a write of medium risk. The environment comes from the host
@@ -13,6 +16,7 @@ treats any other code as a write of medium risk. The environment comes from the 
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterable, Mapping
 
 from interlock.classify.command import CommandContext, Handler, Rule, SimpleCommand, finding
@@ -52,6 +56,17 @@ KV_PRIVILEGE = Rule(
     "createUser, grantRolesToUser, dropUser.",
     ("redis-cli CONFIG SET dir /tmp", "mongosh --eval 'db.createUser({user: \"x\"})'"),
 )
+KV_OPAQUE = Rule(
+    "kv-opaque-script",
+    Category.OPAQUE,
+    "Server-side code interlock cannot read: EVALSHA and FCALL (the code is stored on the "
+    "server), and Lua whose redis.call command is computed.",
+    (
+        "redis-cli EVALSHA 6b1bf486c81ceb7edf3c093f4c48582e38c0e791 0",
+        "redis-cli FCALL cleanup 0",
+        'redis-cli EVAL "local c = ARGV[1]; return redis.call(c)" 0 flushall',
+    ),
+)
 
 _REDIS_READ = word_table(
     """
@@ -72,6 +87,8 @@ _REDIS_DELETE = word_table(
         ZREMRANGEBYRANK EXPIRE PEXPIRE EXPIREAT MIGRATE RENAME
     """
 )
+#: Commands that run code already stored on the server, which the line does not show.
+_REDIS_STORED = frozenset({"EVALSHA", "EVALSHA_RO", "FCALL", "FCALL_RO"})
 _REDIS_VALUES = word_table(
     """
         -h -p -a -n -u --user --pass -s --tls-cert --cacert --pattern -i -r --eval --rdb -d
@@ -94,13 +111,41 @@ def _redis(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
     scans = {"--scan", "--bigkeys", "--memkeys", "--stat", "--latency", "--hotkeys", "--rdb"}
     if not words and scans & set(args):
         return (_kv(cmd, KV_READ, target, env, Effect(Category.READ, Risk.NONE, "a scan")),)
-    lines = (
-        [words] if words else [ln.split() for ln in (cmd.stdin or "").splitlines() if ln.strip()]
-    )
+    lines = [words] if words else [_split(ln) for ln in (cmd.stdin or "").splitlines()]
+    lines = [line for line in lines if line]
     if not lines:
         effect = Effect(Category.WRITE, Risk.HIGH, "an interactive session interlock cannot see")
         return (_kv(cmd, KV_WRITE, target, env, effect),)
-    return tuple(_redis_command(cmd, target, env, line) for line in lines)
+    return tuple(f for line in lines for f in _redis_line(cmd, target, env, line))
+
+
+def _redis_line(
+    cmd: SimpleCommand, target: str, env: str | None, words: list[str]
+) -> list[Finding]:
+    """One command; a script (``EVAL``, ``SCRIPT LOAD``, ``FUNCTION LOAD``) is judged by
+    the commands its Lua calls, each as if typed; stored code is opaque."""
+    verb = words[0].upper()
+    sub = words[1].upper() if len(words) > 1 else ""
+    if verb in _REDIS_STORED:
+        effect = Effect(Category.OPAQUE, Risk.HIGH, f"{verb} runs code stored on the server")
+        return [_kv(cmd, KV_OPAQUE, target, env, effect)]
+    loads = (verb, sub) in (("SCRIPT", "LOAD"), ("FUNCTION", "LOAD"))
+    if verb not in ("EVAL", "EVAL_RO") and not loads:
+        return [_redis_command(cmd, target, env, words)]
+    code = [w for w in words[(2 if loads else 1) :] if w.upper() != "REPLACE"][:1]
+    calls = lua_calls(code[0]) if code else None
+    if calls is None:
+        effect = Effect(Category.OPAQUE, Risk.HIGH, f"{verb} runs Lua interlock cannot follow")
+        return [_kv(cmd, KV_OPAQUE, target, env, effect)]
+    distinct = dict.fromkeys(tuple(call) for call in calls)  # one finding per command
+    found = [f for call in distinct for f in _redis_line(cmd, target, env, list(call))]
+    if loads:
+        effect = Effect(Category.WRITE, Risk.MEDIUM, f"{verb} LOAD stores code on the server")
+        found.append(_kv(cmd, KV_WRITE, target, env, effect))
+    if not found:
+        effect = Effect(Category.READ, Risk.NONE, f"{verb} runs Lua that calls no command")
+        found.append(_kv(cmd, KV_READ, target, env, effect))
+    return found
 
 
 def _redis_command(cmd: SimpleCommand, target: str, env: str | None, words: list[str]) -> Finding:
@@ -136,6 +181,96 @@ def _redis_command(cmd: SimpleCommand, target: str, env: str | None, words: list
     ):
         return _kv(cmd, KV_READ, target, env, Effect(Category.READ, Risk.NONE, f"{verb} reads"))
     return _kv(cmd, KV_WRITE, target, env, Effect(Category.WRITE, Risk.MEDIUM, f"{verb} writes"))
+
+
+#: Lua source split into what matters here: comments and strings (whose words are not
+#: code), names, and single characters. Lua 5.1 lexical conventions (reference manual
+#: section 2.1): long brackets ``[==[ ... ]==]`` for strings and ``--[[ ]]`` comments.
+_LUA_TOKEN = re.compile(
+    r"(?P<comment>--\[(?P<ceq>=*)\[.*?\](?P=ceq)\]|--[^\n]*)"
+    r"|(?P<long>\[(?P<leq>=*)\[.*?\](?P=leq)\])"
+    r"""|(?P<string>'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")"""
+    r"|(?P<name>[A-Za-z_]\w*)|(?P<number>\d[\w.]*)|(?P<other>\S)",
+    re.DOTALL,
+)
+#: Names that reach code or globals indirectly (``load("...")``, ``_G["redis"]``):
+#: with them, which command runs cannot be read from the text.
+_LUA_HIDERS = word_table("load loadstring loadfile dofile require rawget getfenv setfenv _G _ENV")
+#: Members of the ``redis``/``server`` object that run no command.
+_LUA_HARMLESS = word_table(
+    """
+        log LOG_DEBUG LOG_VERBOSE LOG_NOTICE LOG_WARNING sha1hex error_reply status_reply
+        setresp set_repl replicate_commands breakpoint debug REPL_ALL REPL_AOF REPL_SLAVE
+        REPL_REPLICA REPL_NONE REDIS_VERSION REDIS_VERSION_NUM acl_check_cmd
+        register_function
+    """
+)
+
+
+def lua_calls(code: str) -> list[list[str]] | None:
+    """The commands a Lua script passes to ``redis.call``/``pcall`` (also ``server.``),
+    each as its leading literal words; ``None`` when any command is computed, the
+    ``redis`` object escapes (``local c = redis.call``) or the text does not lex."""
+    tokens = [(m.lastgroup or "", m.group()) for m in _LUA_TOKEN.finditer(code)]
+    tokens = [t for t in tokens if t[0] != "comment"]
+    calls: list[list[str]] = []
+    for i, (kind, text) in enumerate(tokens):
+        if kind == "other" and text in "'\"":
+            return None  # an unterminated string: the rest cannot be read
+        if kind != "name" or (i and tokens[i - 1][1] in (".", ":")):
+            continue
+        if text in _LUA_HIDERS:
+            return None
+        if text not in ("redis", "server"):
+            continue
+        dot, member = [*tokens[i + 1 : i + 3], ("", ""), ("", "")][:2]
+        if dot[1] != "." or member[0] != "name":
+            return None
+        if member[1] in ("call", "pcall"):
+            words = _lua_literal_args(tokens, i + 3)
+            if words is None:
+                return None
+            calls.append(words)
+        elif member[1] not in _LUA_HARMLESS:
+            return None
+    return calls
+
+
+def _lua_literal_args(tokens: list[tuple[str, str]], start: int) -> list[str] | None:
+    """The leading string arguments of the call at ``start`` (``('DEL', KEYS[1])`` gives
+    ``['DEL']``); ``None`` when the first argument is not a string literal."""
+    if tokens[start : start + 1] and tokens[start][0] in ("string", "long"):
+        first = _lua_string(*tokens[start])  # ``redis.call"flushall"`` is a call too
+        return [first] if first else None
+    if tokens[start : start + 1] != [("other", "(")]:
+        return None
+    words: list[str] = []
+    for j in range(start + 1, len(tokens), 2):
+        value = _lua_string(*tokens[j])
+        if value is None:
+            break
+        words.append(value)
+        if tokens[j + 1 : j + 2] != [("other", ",")]:
+            break
+    return words or None
+
+
+def _lua_string(kind: str, text: str) -> str | None:
+    """A string literal's text; ``None`` for anything else or one with escapes."""
+    if kind == "string":
+        return None if "\\" in text else text[1:-1]
+    if kind == "long":
+        level = text.index("[", 1) + 1  # ``[==[``: the text starts after the second bracket
+        return text[level:-level]
+    return None
+
+
+def _split(line: str) -> list[str]:
+    """A line of redis-cli input as it splits it: quotes group words (``EVAL "..." 0``)."""
+    try:
+        return shlex.split(line)
+    except ValueError:
+        return line.split()
 
 
 def _kv(cmd: SimpleCommand, rule: Rule, target: str, env: str | None, effect: Effect) -> Finding:

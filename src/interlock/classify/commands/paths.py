@@ -87,7 +87,9 @@ def place(path: str, ctx: CommandContext) -> Place:
     if "$" in path or "`" in path:
         return Place(Scope.HOST, Risk.HIGH, "a path computed from a variable")
     if path.startswith("/"):
-        return _judge_absolute(posixpath.normpath(path), ctx.cwd)
+        # normpath keeps a leading ``//`` (POSIX leaves it to the system); Linux and
+        # macOS read it as ``/``, so ``rm -rf //`` is ``rm -rf /``
+        return _judge_absolute("/" + posixpath.normpath(path).lstrip("/"), ctx.cwd)
     norm = posixpath.normpath(path)
     if norm == ".." or norm.startswith("../"):
         if ctx.cwd:

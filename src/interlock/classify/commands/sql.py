@@ -2,10 +2,11 @@
 clickhouse-client, cqlsh, sqlcmd, and the PostgreSQL/MySQL admin tools.
 
 The SQL comes from ``-c``/``-e``/``--command``/``--query``, a positional argument or a
-heredoc (``cmd.stdin``); sqltext.py splits and judges it. A database is remote
-infrastructure: its environment comes from ``-h``/``--host``, a connection URI
-(``postgresql://app@db.prod.internal/x``) or a ``PGHOST``/``MYSQL_HOST`` assignment,
-and stays unknown (which the floor treats as protected) otherwise. SQLite and DuckDB
+heredoc (``cmd.stdin``); sqltext.py splits and judges it. Short options are read as
+getopt reads them, so a cluster (``mysql -Bse SQL``, ``psql -qAtc SQL``) hides nothing.
+A database is remote infrastructure: its environment comes from ``-h``/``--host``, a
+connection URI (``postgresql://app@db.prod.internal/x``) or a ``PGHOST``/``MYSQL_HOST``
+assignment, and stays unknown (which the floor treats as protected) otherwise. SQLite and DuckDB
 files inside the workspace are workspace data. SQL read from a file (``-f x.sql``,
 ``< x.sql``) cannot be seen: it is a high-risk write, and the environment decides.
 """
@@ -58,6 +59,17 @@ SQL_UNSEEN = Rule(
     "to interlock, so it is a high-risk write whose environment decides.",
     ("psql -f migrate.sql", "mysql mydb", "sqlite3 app.db '.read x.sql'"),
 )
+SQL_OPAQUE = Rule(
+    "sql-opaque-code",
+    Category.OPAQUE,
+    "SQL that runs code interlock cannot read: CALL, EXECUTE, EXEC of stored code, and DO "
+    "blocks with control flow, dynamic EXECUTE or another language.",
+    (
+        "psql -c 'CALL cleanup()'",
+        "psql -c 'DO $$ BEGIN EXECUTE $q$DROP TABLE x$q$; END $$'",
+        "sqlcmd -Q 'EXEC dbo.purge'",
+    ),
+)
 
 SQL_SELF_TAMPER = Rule(
     "self-tamper-database",
@@ -102,6 +114,7 @@ def _effect_finding(cmd: SimpleCommand, where: _Target, effect: Effect, text: st
             Category.PRIVILEGE: SQL_PRIVILEGE,
             Category.DELETE: SQL_DESTRUCTIVE,
             Category.REPLACE: SQL_DESTRUCTIVE,
+            Category.OPAQUE: SQL_OPAQUE,
         }.get(effect.category, SQL_WRITE)
     )
     return finding(
@@ -208,14 +221,26 @@ def _parse(
     host_opts: frozenset[str],
     value_opts: frozenset[str],
     info_opts: frozenset[str],
+    attached_opts: frozenset[str] = frozenset(),
 ) -> _Parsed:
+    """Read a client's options the way getopt does, clusters (``-Bse SQL``) included.
+
+    ``attached_opts`` take a value only when it is attached (mysql's ``-pSECRET``), so
+    the rest of their cluster is that value and never more options.
+    """
     p = _Parsed()
+    takes = sql_opts | file_opts | host_opts | value_opts
     i = 0
     while i < len(args):
         arg = args[i]
         name, eq, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
+        if _is_cluster(arg, takes | info_opts):
+            name, inline = _unclustered(arg, p, takes, info_opts, attached_opts)
+            eq = "=" if inline else ""
+            if not name:
+                i += 1
+                continue
         value = inline if eq else (args[i + 1] if i + 1 < len(args) else "")
-        takes = name in sql_opts | file_opts | host_opts | value_opts
         if name in sql_opts:
             p.sql.append(value)
         elif name in file_opts:
@@ -228,8 +253,34 @@ def _parse(
             p.readonly = True
         elif not arg.startswith("-") or arg == "-":
             p.positional.append(arg)
-        i += 1 + (1 if takes and not eq else 0)
+        i += 1 + (1 if name in takes and not eq else 0)
     return p
+
+
+def _is_cluster(arg: str, known: frozenset[str]) -> bool:
+    """``-Bse``, ``-qAtc``, ``-hdb.prod``: several short options, or one with its value."""
+    return len(arg) > 2 and arg[0] == "-" and arg[1] != "-" and arg not in known
+
+
+def _unclustered(
+    arg: str,
+    p: _Parsed,
+    takes: frozenset[str],
+    info_opts: frozenset[str],
+    attached_opts: frozenset[str],
+) -> tuple[str, str]:
+    """The cluster's option that takes a value and its attached text (``("-e", "")``
+    when the value is the next word); switches before it are noted on ``p``.
+    ``("", "")`` when every letter is a switch."""
+    for j in range(1, len(arg)):
+        name = "-" + arg[j]
+        if name in takes:
+            return name, arg[j + 1 :]
+        if name in attached_opts:
+            break
+        if name in info_opts:
+            p.info = True
+    return "", ""
 
 
 _PSQL = {
@@ -261,6 +312,8 @@ def _option(args: tuple[str, ...], names: tuple[str, ...]) -> str | None:
         for name in names:
             if name.startswith("--") and arg.startswith(name + "="):
                 return arg.split("=", 1)[1]
+            if len(name) == 2 and len(arg) > 2 and arg.startswith(name):
+                return arg[2:]  # ``-Dapp``, ``-hdb.prod``: the value attached
     return None
 
 
@@ -298,6 +351,7 @@ _MYSQL = {
     """
     ),
     "info_opts": frozenset({"-V", "--version", "--help", "-?", "-I"}),
+    "attached_opts": frozenset({"-p"}),
 }
 
 
@@ -519,5 +573,6 @@ RULES: tuple[Rule, ...] = (
     SQL_DESTRUCTIVE,
     SQL_PRIVILEGE,
     SQL_UNSEEN,
+    SQL_OPAQUE,
     SQL_SELF_TAMPER,
 )

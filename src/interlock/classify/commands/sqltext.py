@@ -7,7 +7,10 @@ words of strings and comments never count as keywords (``SELECT 'DROP TABLE x'``
 read). Each statement is then judged by its leading keywords, following the statement
 forms of PostgreSQL, MySQL and SQLite: DROP, TRUNCATE, DELETE or UPDATE without a
 real WHERE, ALTER ... DROP, GRANT/REVOKE and role changes are the destructive ones.
-A statement that is not recognised is a write of medium risk, never a read.
+A statement that is not recognised is a write of medium risk, never a read. CALL,
+EXECUTE and EXEC run stored code the text does not show, and a DO block is
+procedural: both are opaque, except a PL/pgSQL DO block of plain statements, which is
+judged by them (PostgreSQL manual, "DO" and "Basic Statements" of PL/pgSQL).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from interlock.classify.commands.paths import word_table
-from interlock.models import Category, Risk
+from interlock.models import DESTRUCTIVE, RISK_ORDER, Category, Risk
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,10 +149,12 @@ _WRITE_FIRST = word_table(
     """
         INSERT UPSERT REPLACE MERGE COPY LOAD ANALYZE ANALYSE VACUUM REINDEX CLUSTER
         CHECKPOINT NOTIFY REFRESH COMMENT LOCK SECURITY IMPORT EXPORT ATTACH DETACH INSTALL
-        OPTIMIZE REPAIR RENAME FLUSH PREPARE CALL EXECUTE EXEC DO RESET KILL PURGE UNLOAD
-        SYSTEM BACKUP RESTORE
+        OPTIMIZE REPAIR RENAME FLUSH PREPARE RESET KILL PURGE UNLOAD SYSTEM BACKUP RESTORE
     """
 )
+#: Statements that run code stored on the server (``CALL p()``, ``EXECUTE stmt``,
+#: ``EXEC proc``): what that code does is not in the text, so it cannot be judged.
+_STORED_CODE_FIRST = frozenset({"CALL", "EXECUTE", "EXEC"})
 
 
 def classify(stmt: Statement) -> Effect:
@@ -176,10 +181,68 @@ def classify(stmt: Statement) -> Effect:
         return handler(words)
     if first in _PRIVILEGE_FIRST:
         return Effect(Category.PRIVILEGE, Risk.HIGH, f"{first} changes who may do what")
+    if first in _STORED_CODE_FIRST:
+        return Effect(Category.OPAQUE, Risk.HIGH, f"{first} runs stored code interlock cannot see")
+    if first == "DO":
+        return _do(stmt.text)
     if first in _WRITE_FIRST:
-        risk = Risk.HIGH if first in ("DO", "CALL", "EXECUTE", "EXEC", "KILL") else Risk.MEDIUM
-        return Effect(Category.WRITE, risk, f"{first} changes data or runs stored code")
+        risk = Risk.HIGH if first == "KILL" else Risk.MEDIUM
+        return Effect(Category.WRITE, risk, f"{first} changes data")
     return Effect(Category.WRITE, Risk.MEDIUM, f"{first} is not a statement interlock knows")
+
+
+_DO_BODY = re.compile(
+    r"\s*DO\s+(?:LANGUAGE\s+(?P<before>\w+)\s+)?(?P<tag>\$\w*\$)(?P<body>.*?)(?P=tag)"
+    r"\s*(?:LANGUAGE\s+(?P<after>\w+))?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+_PLPGSQL_BLOCK = re.compile(r"\s*BEGIN\b(?P<inner>.*)\bEND\s*;?\s*$", re.IGNORECASE | re.DOTALL)
+#: Statement heads a DO block may hold and still be judged: plain SQL with a fixed text.
+#: Anything else (``IF``, ``LOOP``, ``PERFORM``, ``EXECUTE``, an assignment, a nested
+#: ``BEGIN``, ``DECLARE``d variables) is control flow or dynamic SQL.
+_DO_PLAIN = word_table(
+    """
+        INSERT UPDATE DELETE MERGE DROP TRUNCATE ALTER CREATE GRANT REVOKE COPY COMMENT LOCK
+        REFRESH REINDEX CLUSTER ANALYZE ANALYSE SECURITY
+    """
+)
+#: Words that put control flow inside a statement of the block: an ``EXCEPTION``
+#: handler runs statements of its own after the one it follows.
+_DO_CONTROL = frozenset({"EXCEPTION", "LOOP", "EXECUTE", "PERFORM", "ELSIF", "RAISE", "RETURN"})
+_OPAQUE_DO = Effect(
+    Category.OPAQUE, Risk.HIGH, "DO runs a procedural block interlock cannot follow"
+)
+
+
+def _do(text: str) -> Effect:
+    """``DO $$ BEGIN ...; END $$`` is judged by the statements in its block when each
+    is plain SQL, as the worst of them; anything procedural, dynamic (``EXECUTE`` of
+    a string) or in another language is opaque (DESIGN floor rule 3)."""
+    match = _DO_BODY.match(text)
+    if match is None:
+        return _OPAQUE_DO
+    language = match.group("before") or match.group("after") or "plpgsql"
+    block = _PLPGSQL_BLOCK.match(match.group("body"))
+    if block is None or language.lower() != "plpgsql":
+        return _OPAQUE_DO
+    inner = split_sql(block.group("inner"))
+    if any(
+        stmt.words[0] not in _DO_PLAIN or _DO_CONTROL.intersection(stmt.words) for stmt in inner
+    ):
+        return _OPAQUE_DO
+    if not inner:
+        return Effect(Category.READ, Risk.NONE, "DO runs an empty block")
+    worst = max((classify(stmt) for stmt in inner), key=_severity)
+    return Effect(worst.category, worst.risk, f"DO block: {worst.why}")
+
+
+def _severity(effect: Effect) -> tuple[bool, bool, int]:
+    """Orders effects: destructive first, then any change, then by risk."""
+    return (
+        effect.category in DESTRUCTIVE,
+        effect.category is not Category.READ,
+        RISK_ORDER[effect.risk],
+    )
 
 
 def _select(words: tuple[str, ...]) -> Effect:

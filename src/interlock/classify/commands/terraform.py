@@ -18,6 +18,7 @@ the Terraform command they run, across every module below the working directory.
 from __future__ import annotations
 
 import posixpath
+import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -255,7 +256,26 @@ def _findings(cmd: SimpleCommand, ctx: CommandContext, line: _Line) -> Iterable[
 
 def handle_terraform(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
     """Findings for ``terraform`` and ``tofu``."""
-    return _findings(cmd, ctx, _parse(cmd.args))
+    return _findings(cmd, ctx, _with_cli_args(cmd, ctx, cmd.args))
+
+
+def _with_cli_args(cmd: SimpleCommand, ctx: CommandContext, args: Sequence[str]) -> _Line:
+    """``args`` as Terraform reads them: ``TF_CLI_ARGS`` and ``TF_CLI_ARGS_<subcommand>``
+    are inserted right after the subcommand (Terraform's "Environment Variables"), so
+    ``TF_CLI_ARGS_apply=-destroy terraform apply`` destroys like ``apply -destroy``."""
+    line = _parse(args)
+    extra: list[str] = []
+    for name in ("TF_CLI_ARGS", f"TF_CLI_ARGS_{line.sub}"):
+        value = variable(cmd, ctx, name)
+        if value:
+            try:
+                extra += shlex.split(value)
+            except ValueError:
+                extra += value.split()
+    if not extra:
+        return line
+    at = len(args) - len(line.rest)
+    return _parse([*args[:at], *extra, *args[at:]])
 
 
 def handle_terragrunt(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
