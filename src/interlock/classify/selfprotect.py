@@ -3,8 +3,9 @@ and the agent hook settings that route tools through it (DESIGN.md floor rule 4)
 
 Matching is on path *shape* after normalisation, because the agent controls the
 spelling: ``./.claude/../.claude/settings.json``, ``~/.config/interlock/`` and an
-absolute path under the workspace all name the same file. Extra paths come from
-``protect_paths`` in interlock.yaml.
+absolute path under the workspace all name the same file. It ignores case: macOS and
+Windows file systems do, so ``.CLAUDE/Settings.json`` is the hook settings there.
+Extra paths come from ``protect_paths`` in interlock.yaml.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ BUILTIN_PROTECTED: tuple[str, ...] = (
     "*/policies/*.rego",
     ".claude/settings*.json",
     "*/.claude/settings*.json",
+    # hook scripts the settings may run by path
+    ".claude/hooks/*",
+    "*/.claude/hooks/*",
     ".claude",
     "*/.claude",
     ".kiro/hooks/*",
@@ -69,4 +73,5 @@ def is_protected(path: str, config: Config, cwd: str | None = None) -> bool:
 def _matcher(extra: tuple[str, ...]) -> Callable[[str], re.Match[str] | None]:
     """One compiled alternation of every glob: ``fnmatchcase`` against any of them."""
     globs = BUILTIN_PROTECTED + extra
-    return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs)).match
+    pattern = "|".join(f"(?:{fnmatch.translate(g)})" for g in globs)
+    return re.compile(pattern, re.IGNORECASE).match

@@ -30,6 +30,7 @@ DESTRUCTIVE_VERBS: frozenset[str] = frozenset(
         "uninstall", "overwrite", "force", "prune", "flush", "shutdown", "stop", "replace",
         "recreate", "rollback", "restore", "migrate", "exec", "execute", "run", "eval",
         "sql", "query", "apply", "deploy", "push", "merge", "grant", "assume", "rotate",
+        "flushdb", "flushall", "dropdb", "dropdatabase",
     }
 )  # fmt: skip
 
@@ -46,7 +47,17 @@ READ_VERBS: frozenset[str] = frozenset(
 class ToolCall:
     """One tool call an agent is about to make, as the gate needs it."""
 
-    __slots__ = ("agent", "cwd", "description", "kind", "paths", "session_id", "text", "tool")
+    __slots__ = (
+        "agent",
+        "carried",
+        "cwd",
+        "description",
+        "kind",
+        "paths",
+        "session_id",
+        "text",
+        "tool",
+    )
 
     def __init__(  # noqa: PLR0917 - positional like the payload fields it mirrors
         self,
@@ -62,6 +73,21 @@ class ToolCall:
         self.agent, self.tool, self.kind, self.text = agent, tool, kind, text
         self.paths, self.session_id, self.cwd = paths, session_id, cwd
         self.description = description
+        #: A shell command an MCP tool was handed in its arguments (``mcp_call``).
+        self.carried: str | None = None
+
+    def as_shell(self) -> ToolCall:
+        """The shell command this call carries, as a call of its own."""
+        return ToolCall(
+            self.agent,
+            self.tool,
+            "shell",
+            self.carried or "",
+            (),
+            self.session_id,
+            self.cwd,
+            self.description,
+        )
 
     def __repr__(self) -> str:
         return f"ToolCall({self.agent!r}, {self.tool!r}, {self.kind!r}, {self.text[:80]!r})"
@@ -86,14 +112,43 @@ def deny(reason: str) -> Answer:
     return Answer("deny", reason)
 
 
+#: Argument names under which MCP tools that run programs take their command line
+#: (desktop-commander ``start_process``, ``mcp-server-commands`` ``run_command``,
+#: terminal and shell servers).
+SHELL_ARGUMENTS = ("command", "cmd", "command_line", "commandLine", "shell_command", "script")
+
+
 def mcp_call(agent: str, name: str, arguments: Any, payload: dict[str, Any]) -> ToolCall:
-    """An MCP tool call: its full name and canonical JSON arguments as the text."""
+    """An MCP tool call: its full name and canonical JSON arguments as the text, and the
+    shell command it carries, if any (``carried``: judged as shell as well)."""
     import json
 
     args = json.dumps(arguments, sort_keys=True, separators=(",", ":"), default=str)
-    return ToolCall(
+    call = ToolCall(
         agent, name, "mcp-tool", f"{name} {args}", (), session_of(payload), cwd_of(payload)
     )
+    call.carried = carried_command(arguments)
+    return call
+
+
+def carried_command(arguments: Any) -> str | None:
+    """The command line in an MCP tool's arguments: a string under one of
+    ``SHELL_ARGUMENTS``, followed by an ``args`` list of strings when there is one
+    (``{"command": "rm", "args": ["-rf", "/"]}`` runs ``rm -rf /``)."""
+    if not isinstance(arguments, dict):
+        return None
+    command = next(
+        (v for k in SHELL_ARGUMENTS if isinstance(v := arguments.get(k), str) and v.strip()),
+        None,
+    )
+    if command is None:
+        return None
+    extra = arguments.get("args") or arguments.get("arguments")
+    if isinstance(extra, list) and extra and all(isinstance(a, str) for a in extra):
+        import shlex
+
+        return shlex.join([command, *extra]) if " " not in command else command
+    return command
 
 
 def mcp_verdict(name: str) -> tuple[str, str]:

@@ -19,7 +19,7 @@ shell path; the file and offline paths import the classifier lazily.
 
 from __future__ import annotations
 
-from interlock.integrations.calls import Answer, ToolCall, deny, mcp_verdict
+from interlock.integrations.calls import VERDICTS, Answer, ToolCall, deny, mcp_verdict
 from interlock.integrations.state import Held, SessionState
 
 TYPE_CHECKING = False
@@ -57,7 +57,14 @@ def judge(call: ToolCall, settings: HookSettings, state: SessionState | None = N
     if call.kind == "mcp-tool":
         verdict, why = mcp_verdict(call.tool)
         if verdict != "hold":
-            return Answer(verdict, f"interlock: {why}")
+            answer = Answer(verdict, f"interlock: {why}")
+            if call.carried is None:
+                return answer
+            # a tool that runs a command line is judged by that line as well: a
+            # shell server must not be a way around the rules for Bash
+            inner = judge(call.as_shell(), settings, state)
+            stricter = VERDICTS.index(inner.verdict) > VERDICTS.index(verdict)
+            return inner if stricter else answer
     elif call.kind != "shell":
         return deny(f"interlock: unknown call kind {call.kind!r}")
     if not settings.url:
@@ -71,12 +78,12 @@ def judge_file(call: ToolCall, settings: HookSettings) -> Answer:
 
     config = _config(settings)
     for path in call.paths:
-        if is_protected(path, config, call.cwd):
+        if any(is_protected(p, config, call.cwd) for p in (path, *_resolved(path, call.cwd))):
             return deny(
                 f"interlock: {path} is one of interlock's own files or hook settings; "
                 "an agent may never change them (self-tamper, rule self-tamper-file-write)"
             )
-    outside = [p for p in call.paths if not _inside(p, call.cwd)]
+    outside = [p for p in call.paths if not _inside(p, call.cwd) or _leaves(p, call.cwd)]
     if outside:
         return Answer("ask", f"interlock: {outside[0]} is outside the working directory")
     return Answer("allow", f"interlock: {call.tool} writes inside the working directory")
@@ -207,6 +214,34 @@ def _config(settings: HookSettings) -> Any:
     from interlock.config import load_config
 
     return load_config(settings.config)
+
+
+def _resolved(path: str, cwd: str | None) -> tuple[str, ...]:
+    """The file ``path`` really lands in when a symbolic link leads elsewhere (``x``
+    linked to ``.claude`` makes ``x/settings.json`` the hook settings), or nothing.
+
+    The hook runs on the agent's machine, so it can ask the file system; the path as
+    written is judged as well, so a link never makes a protected name pass.
+    """
+    import os  # the file path only; the shell path stays without it (environ.py)
+
+    full = os.path.join(cwd or "", os.path.expanduser(path))
+    if not os.path.isabs(full):
+        return ()
+    try:
+        real = os.path.realpath(full)
+    except (OSError, ValueError):
+        return ()
+    return (real,) if real != os.path.normpath(full) else ()
+
+
+def _leaves(path: str, cwd: str | None) -> bool:
+    """Whether a symbolic link takes ``path`` out of the working directory (both
+    resolved, so a working directory reached through a link is still inside)."""
+    import os
+
+    real = _resolved(path, cwd)
+    return bool(real) and not _inside(real[0], os.path.realpath(cwd or "/"))
 
 
 def _inside(path: str, cwd: str | None) -> bool:

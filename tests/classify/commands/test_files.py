@@ -71,6 +71,12 @@ from tests.classify.commands.localtools import (
         ("tee /dev/nvme0n1 < /dev/zero", Verdict.DENY, "fs-disk-wipe"),
         ("mv image.bin /dev/sdb", Verdict.DENY, "fs-disk-wipe"),
         ("cp notes.txt backup.txt", Verdict.ALLOW, "fs-write"),
+        # a link to interlock's own files would let later commands change them
+        ("ln -s .claude x", Verdict.DENY, "self-tamper-file"),
+        ("ln ../interlock.yaml cfg", Verdict.DENY, "self-tamper-file"),
+        ("ln -s src/lib lib", Verdict.ALLOW, "fs-write"),
+        ("cp .claude/settings.json /tmp/settings.json", Verdict.ALLOW, "fs-write"),
+        ("cp x.json .CLAUDE/Settings.json", Verdict.DENY, "self-tamper-file"),
         # file attributes are judged like ownership and mode
         ("chattr +i /etc/passwd", Verdict.ASK, "fs-permissions"),
         ("chattr -R +i /", Verdict.DENY, "fs-permissions"),

@@ -289,6 +289,12 @@ def _copy(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
         return _no_target(cmd)
     if cmd.program == "ln" and len(sources) == 1 and not dest:
         dest = posixpath.basename(sources[0])
+    if cmd.program == "ln":
+        # a link to interlock's own files lets later commands change them under a
+        # name no rule protects (``ln -s .claude x; echo '{}' > x/settings.json``)
+        for src in sources:
+            if protected(src, ctx):
+                return (self_tamper(FS_SELF_TAMPER, cmd, src, "link to"),)
     return (_overwrite(cmd, ctx, dest),)
 
 
