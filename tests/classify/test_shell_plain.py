@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from interlock.classify import shell
+from interlock.classify import plainline, shell
 from interlock.classify.command import SimpleCommand
 from interlock.classify.shell import split
 from interlock.classify.shell_findings import assess
@@ -38,11 +38,11 @@ def _both(text: str) -> tuple[tuple[object, Assessment], tuple[object, Assessmen
     action = Action(ActionKind.SHELL, text)
     fast = split(text), assess(action, _CONFIG)
     saved = shell._PLAIN_BYTES
-    shell._PLAIN_BYTES = b""
+    shell._PLAIN_BYTES = plainline.PLAIN_BYTES = b""  # the walker's, then ``plain``'s
     try:
         full = split(text), assess(action, _CONFIG)
     finally:
-        shell._PLAIN_BYTES = saved
+        shell._PLAIN_BYTES = plainline.PLAIN_BYTES = saved
     return fast, full
 
 

@@ -19,7 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tree_sitter import Language, Parser
 
-from interlock.classify.shell import _CRASHES_PARSER, assess_shell, split
+from interlock.classify.shell import assess_shell, split
+from interlock.classify.treefacts import CRASHES_PARSER as _CRASHES_PARSER
 from interlock.config import default_config
 from interlock.models import Action, ActionKind, Category, Verdict
 from interlock.policy import decide

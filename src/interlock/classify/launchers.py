@@ -423,7 +423,7 @@ def _tracer(label: str, short_arg: str) -> Callable[[Words], Step | None]:
 #: Words without which a launcher launches nothing: ``kubectl`` runs a command only
 #: through ``exec`` or ``debug``, ``docker`` through ``exec``, ``git`` through ``-c
 #: KEY=COMMAND`` or one of the subcommands above, a project runner through its run
-#: subcommand, ``aws`` through ``send-command``. ``shell.plain`` skips the launcher for
+#: subcommand, ``aws`` through ``send-command``. ``plainline.plain`` skips the launcher for
 #: a line with none of them (most ``git``, ``kubectl`` and ``aws`` lines); a launcher
 #: not listed here (``npx``, ``psql``) is always asked.
 #: ``tests/classify/test_launchers.py`` holds the table to the launchers.

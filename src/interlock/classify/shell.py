@@ -12,10 +12,16 @@ interpreter, unparseable input, absurd nesting, a use of an alias defined on the
 Three more shapes are named here because no family sees them: a copy or link of a
 known program run under another name (``cp /bin/rm ./x && ./x -rf ~``) is judged as
 that program; unquoted brace expressions in arguments are expanded as bash does
-(``rm -rf /{etc,usr}``, ``classify/words.py``); a function that runs itself in a
-pipeline or in the background (``:(){ :|:& };:``) is the ``shell-fork-bomb`` finding.
-Word values come from ``classify/words.py``, pipes and heredocs from
-``classify/streams.py``; ``cd`` is followed so later commands are judged where they run.
+(``rm -rf /{etc,usr}``); a function that runs itself in a pipeline or in the
+background (``:(){ :|:& };:``) is the ``shell-fork-bomb`` finding.
+
+This module holds the walk itself (``_Walker``) and its entry points. What it carries
+down the tree and the findings it builds are in ``classify/walkcontext.py``; the
+questions it asks of a node or a word (where the grammar and bash disagree, what a
+word stands for) in ``classify/treefacts.py``; the short path for one command of
+plain words in ``classify/plainline.py``. Word values come from
+``classify/words.py``, pipes and heredocs from ``classify/streams.py``; ``cd`` is
+followed so later commands are judged where they run.
 
 Rule ids the walker reports itself: ``shell-too-long``, ``shell-unparseable``,
 ``shell-too-deep``, ``shell-misparsed``, ``shell-opaque-command-name``,
@@ -37,21 +43,24 @@ the walker entirely through ``plain``, which the tests hold to the walker's resu
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
 import operator
 import posixpath
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import tree_sitter_bash
-from tree_sitter import Language, Node, Parser
+from tree_sitter import Node
 
 from interlock.classify import unwrap
-from interlock.classify.command import NO_ASSIGNMENTS, Redirect, SimpleCommand
-from interlock.classify.commands import handler_for
-from interlock.classify.launchers import COMMAND_VARIABLES, LAUNCH_WORDS, LAUNCHERS, safe_eval
+from interlock.classify.command import Redirect, SimpleCommand
+from interlock.classify.launchers import COMMAND_VARIABLES, safe_eval
+from interlock.classify.plainline import (
+    PLAIN_BYTES,
+    plain,
+    plain_command,
+    plain_words,
+    runs_as_is,
+)
 from interlock.classify.streams import (
     COPIERS,
     WRITERS,
@@ -67,6 +76,34 @@ from interlock.classify.streams import (
     stage_output,
     written_files,
 )
+from interlock.classify.treefacts import (
+    COMMAND_KIND,
+    CRASHES_PARSER,
+    LEAVES,
+    MAX_COMMAND_CHARS,
+    PARSER,
+    argument_words,
+    computed_file,
+    dropped_dashes,
+    node_text,
+    spans_lines,
+    spawns_itself,
+    static_echo,
+    xargs_fed,
+)
+from interlock.classify.walkcontext import (
+    CD,
+    INTERPRETERS,
+    ROOT,
+    SOURCES,
+    WRAPPERS,
+    WalkContext,
+    computed_copy,
+    fork_bomb,
+    names_program,
+    opaque,
+    pipe_finding,
+)
 from interlock.classify.words import (
     DYNAMIC,
     RESERVED_WORDS,
@@ -77,21 +114,24 @@ from interlock.classify.words import (
     resolve,
 )
 from interlock.config import Config
-from interlock.models import Action, Assessment, Category, Finding, Risk, Scope
+from interlock.models import Action, Assessment, Finding
 
-_LANGUAGE = Language(tree_sitter_bash.language())
-_PARSER = Parser(_LANGUAGE)
-#: tree-sitter-bash 0.25's scanner can crash the whole process (a segmentation fault,
-#: found by fuzzing) on ``{`` directly followed by a UTF-8 sequence of four bytes: a
-#: character outside the Basic Multilingual Plane. Such input is never handed to it.
-#: A lone surrogate (a JSON ``\ud800`` escape) reaches bash as U+FFFD, so it is judged as that.
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_CRASHES_PARSER = re.compile(rb"\{[\xf0-\xf4]")
-
-#: A command line longer than this is held unread: parsing and walking grow with it
-#: (a 900 KB line takes seconds, past an agent hook's deadline), and no person
-#: approving it would read that much either.
-MAX_COMMAND_CHARS = 128 * 1024
+#: What other modules use from here; ``plain`` and ``opaque`` live in
+#: ``classify/plainline.py`` and ``classify/walkcontext.py`` and are kept importable
+#: from here for callers that knew them as ``shell.plain`` and ``shell.opaque``.
+__all__ = [
+    "MAX_COMMAND_CHARS",
+    "MAX_DEPTH",
+    "MAX_LEVEL",
+    "MAX_WRAPPERS",
+    "ShellAnalysis",
+    "assess_shell",
+    "opaque",
+    "plain",
+    "split",
+    "static_echo",
+    "walk",
+]
 
 #: Shell text inside shell text (``bash -c "sh -c '...'"``) deeper than this is opaque.
 MAX_DEPTH = 12
@@ -103,15 +143,15 @@ MAX_WRAPPERS = 24
 _REDIRECTS = frozenset({"file_redirect", "herestring_redirect", "heredoc_redirect"})
 #: Characters that make a bare word need ``resolve`` (escapes, globs, braces).
 _PLAIN_WORD = frozenset("\\*?[{")
-_LEAVES = frozenset({"word", "number", "raw_string", "ansi_c_string", "variable_name"})
 #: Word nodes directly under a heredoc redirect: body lines the grammar misread.
 _HEREDOC_MISREAD = frozenset(
     {"word", "concatenation", "string", "raw_string", "number", "simple_expansion", "expansion"}
 )
 #: Argument nodes that may hold a brace expression besides a plain ``word``.
 _BRACED = frozenset({"concatenation", "brace_expression"})
-_ECHO_WORDS = frozenset({"string", "concatenation", "command_substitution"})
 _SKIP = frozenset({"comment", "heredoc_start", "heredoc_end", "heredoc_content"})
+#: A lone surrogate (a JSON ``\ud800`` escape) reaches bash as U+FFFD, so it is judged as that.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 #: ``> file`` alone is ``: > file``: the null command with a redirection.
 _NULL_COMMAND: tuple[Word, ...] = ((":", 0),)
 _STDIN_DEVICES = frozenset({"/dev/stdin", "/dev/fd/0", "-", "/proc/self/fd/0"})
@@ -124,23 +164,19 @@ _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 #: local work); a file made on the line itself (``BASH_ENV=<(echo 'rm -rf /') bash -c
 #: true``, ``/dev/stdin``) hides what runs, so it is opaque.
 _LOADED_FILES = frozenset({"BASH_ENV", "ENV", "LD_PRELOAD", "LD_AUDIT"})
-_COMPUTED_FILE_MARKS = ("<(", ">(", "$", "`", "/dev/stdin", "/dev/fd/", "/proc/self/fd/")
 #: ``_redirects`` of no redirect nodes.
 _NONE: tuple[tuple[Redirect, ...], Word | None] = ((), None)
-#: Programs ``_leaf`` looks at before emitting a command.
-_CD = frozenset({"cd", "pushd", "popd", "chdir"})
-_SOURCES = frozenset({"source", "."}) | unwrap.SHELLS
-#: ``unwrap.is_interpreter`` holds for these and for some names starting with "p" only.
-_INTERPRETERS = unwrap.INTERPRETERS
-#: The bytes of plain words and the space between them: ASCII letters, digits and
-#: ``_./:@%+,=-``. Bash removes nothing from such words, so each one's value is its
-#: text (``_plain_words`` checks that the tree agrees on what the words are). A text
-#: is plain when ``text.translate(None, _PLAIN_BYTES)`` leaves nothing.
-_PLAIN_BYTES = bytes(b for b in range(128) if chr(b).isalnum() or chr(b) in " _./:@%+,=-")
-_COMMAND = _LANGUAGE.id_for_node_kind("command", True)
-_COMMAND_NAME = _LANGUAGE.id_for_node_kind("command_name", True)
-_WORD_KINDS = frozenset({_LANGUAGE.id_for_node_kind(k, True) for k in ("word", "number")})
-_NEW_TUPLE = tuple.__new__
+#: Imported objects whose methods the walk calls, under names of this module:
+#: CPython 3.11 compiles ``name.method()`` on an imported name as an attribute load
+#: that builds a bound method on every call; on a name assigned here it does not.
+#: ``tests/classify/test_shell_plain.py`` empties ``_PLAIN_BYTES`` here and
+#: ``plainline.PLAIN_BYTES`` to switch both short paths off.
+_PARSER = PARSER
+_CRASHES_PARSER = CRASHES_PARSER
+_WRAPPERS = WRAPPERS
+_PLAIN_BYTES = PLAIN_BYTES
+#: ``Written`` of a file the line has not touched yet.
+_NEW_FILE = Written()
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,56 +189,6 @@ class ShellAnalysis:
     #: Per command, the directory ``cd`` moved to before it (``None``: unchanged),
     #: absolute or relative to the action's working directory.
     cwds: tuple[str | None, ...] = ()
-
-
-class _Ctx:
-    """What surrounds the commands being walked. Copied with ``but``, never mutated.
-
-    A plain slotted class rather than a dataclass: contexts are made per command and
-    ``dataclasses.replace`` costs more than the parse itself.
-    """
-
-    __slots__ = ("container", "depth", "elevated", "pipe", "redirects", "remote_host", "wrappers")
-
-    def __init__(self) -> None:
-        self.wrappers: tuple[str, ...] = ()
-        self.elevated = False
-        self.remote_host: str | None = None
-        self.container: str | None = None
-        self.depth = 0
-        self.pipe: Pipe | None = None
-        self.redirects: tuple[Redirect, ...] = ()
-
-    def but(self, **changes: object) -> _Ctx:
-        """A copy with ``changes`` applied (each slot copied by name: no loop over
-        ``__slots__`` with ``getattr``/``setattr``, several times slower)."""
-        new = _Ctx.__new__(_Ctx)
-        new.wrappers = self.wrappers
-        new.elevated = self.elevated
-        new.remote_host = self.remote_host
-        new.container = self.container
-        new.depth = self.depth
-        new.pipe = self.pipe
-        new.redirects = self.redirects
-        for name, value in changes.items():
-            setattr(new, name, value)
-        return new
-
-    def inner(self) -> _Ctx:
-        """The context of a substitution or word: no pipe, no redirects of its own."""
-        if self.pipe is None and not self.redirects:
-            return self
-        return self.but(pipe=None, redirects=())
-
-
-_ROOT = _Ctx()
-#: Every program that runs another command: pure wrappers, then launchers.
-_WRAPPERS = {**unwrap.WRAPPERS, **LAUNCHERS}
-#: Programs plain words always leave to ``_run``: pure wrappers, and what ``_run``
-#: and ``_leaf`` look at. Launchers are asked instead (``_runs_as_is``).
-_NOT_PLAIN = (
-    RESERVED_WORDS | unwrap.WRAPPERS.keys() | _CD | _SOURCES | _INTERPRETERS | {"alias"}
-) - LAUNCHERS.keys()
 
 
 def split(text: str) -> ShellAnalysis:
@@ -218,141 +204,10 @@ def walk(text: str, root: Node | None = None) -> _Walker:
     walker = _Walker()
     if len(text) > MAX_COMMAND_CHARS:
         why = f"is {len(text):,} characters long, more than anyone reviews as one command"
-        walker.findings.append(opaque("shell-too-long", text[:200] + "…", why, _ROOT))
+        walker.findings.append(opaque("shell-too-long", text[:200] + "…", why, ROOT))
         return walker
-    walker.walk_text(text, _ROOT, 0, root)
+    walker.walk_text(text, ROOT, 0, root)
     return walker
-
-
-def plain(text: str) -> SimpleCommand | Node | None:
-    """The command of a line that is one command of plain words, as ``split`` would
-    find it; otherwise the line's syntax tree for ``walk`` (``None``: not parsed).
-
-    Most lines an agent runs are this shape (``git status``, ``aws s3 ls s3://b``), and
-    every check pays for it, so it skips the walker: the words are the line split on
-    its spaces once the tree confirms that each is one word of the one command, and
-    programs that wrap, interpret, change directory or write files go to the walker.
-    ``tests/classify/test_shell_plain.py`` compares both paths over the corpora.
-    """
-    if len(text) > MAX_COMMAND_CHARS:
-        return None
-    source = text.encode("utf-8", "surrogatepass")
-    if source.translate(None, _PLAIN_BYTES):
-        return None
-    root = _PARSER.parse(source).root_node
-    values = text.split(" ")
-    count = len(values)
-    if root.descendant_count != count + 3 or root.has_error:
-        return root
-    # one command of ``count + 2`` nodes leaves the root no other child
-    node = root.child(0)
-    if node is None or node.kind_id != _COMMAND or not _plain_words(node, count):
-        return root
-    program = values[0].rpartition("/")[2]
-    if values[0] in WRITERS or not _runs_as_is(values, program):
-        return root
-    return _plain_command(values, program, text, _ROOT)
-
-
-def _plain_command(values: list[str], program: str, text: str, ctx: _Ctx) -> SimpleCommand:
-    """``SimpleCommand`` of plain words run in ``ctx``: no assignments, redirects or
-    stdin. Built as the tuple it is, without ``SimpleCommand.__new__`` in Python (one
-    is made for nearly every line checked); ``program`` is the first word's base name."""
-    argv = tuple(values)
-    return _NEW_TUPLE(
-        SimpleCommand,
-        (
-            argv,
-            text,
-            NO_ASSIGNMENTS,
-            (),
-            ctx.wrappers,
-            None,
-            ctx.elevated,
-            ctx.remote_host,
-            ctx.container,
-            program,
-            argv[1:],
-        ),
-    )
-
-
-def _runs_as_is(values: list[str], program: str) -> bool:
-    """Whether ``_run`` would emit the plain words ``values`` as they are: no wrapper
-    or launcher runs another command from them, ``_leaf`` has nothing to look at
-    (``cd``, ``alias``, interpreters) and bash would not read an assignment.
-    ``program`` is the first word's base name."""
-    first = values[0]
-    if (
-        program in _NOT_PLAIN
-        or "=" in first
-        or (program[:1] == "p" and unwrap.is_interpreter(program))
-    ):
-        return False
-    launcher = LAUNCHERS.get(program)
-    if launcher is None:
-        return True
-    needs = LAUNCH_WORDS.get(program)
-    if needs is not None and needs.isdisjoint(values):
-        return True  # none of the words it launches on
-    return launcher([(v, 0) for v in values]) is None
-
-
-def opaque(rule_id: str, evidence: str, explanation: str, ctx: _Ctx | None = None) -> Finding:
-    """An opaque finding: never allowed by the floor."""
-    remote = ctx is not None and (ctx.remote_host or ctx.container)
-    return Finding(
-        rule_id=rule_id,
-        category=Category.OPAQUE,
-        scope=Scope.REMOTE if remote else Scope.HOST,
-        target=evidence[:200],
-        evidence=evidence,
-        explanation=explanation,
-        risk=Risk.HIGH,
-    )
-
-
-def _computed_copy(path: str, source: str, text: str, ctx: _Ctx) -> Finding:
-    """Running a copy of a program whose path is computed (``cp $(which rm) ./z``)."""
-    why = f"runs {path}, a copy of a program named only when the line runs ({source[:80]})"
-    return opaque("shell-opaque-command-name", text, why, ctx)
-
-
-#: Programs live here; a copy of a file from these is a copy of a program.
-_PROGRAM_DIRS: tuple[str, ...] = ("/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/", "/usr/local/bin/")
-_PROGRAM_DIRS += ("/usr/local/sbin/", "/opt/homebrew/bin/", "/usr/libexec/")
-#: ``Written`` of a file the line has not touched yet.
-_NEW_FILE = Written()
-
-
-def _names_program(path: str) -> bool:
-    """Whether ``path`` is a program worth following under a new name: one in a
-    system program directory, or one the walker or a tool family knows by name."""
-    program = path.rpartition("/")[2]
-    return (
-        path.startswith(_PROGRAM_DIRS)
-        or program in _WRAPPERS
-        or program in _SOURCES
-        or unwrap.is_interpreter(program)
-        or handler_for(program) is not None
-    )
-
-
-def _fork_bomb(name: str, evidence: str, ctx: _Ctx) -> Finding:
-    """``:(){ :|:& };:``: a function that starts copies of itself until the machine
-    runs out of processes. Nothing is hidden, so it is not opaque; but no family
-    knows the function's name, which alone would make it harmless local work."""
-    remote = ctx.remote_host or ctx.container
-    return Finding(
-        rule_id="shell-fork-bomb",
-        category=Category.WRITE,
-        scope=Scope.REMOTE if remote else Scope.HOST,
-        target=name,
-        evidence=evidence,
-        explanation=f"function {name!r} runs itself in the background or in a pipeline, "
-        "multiplying processes until the machine is exhausted",
-        risk=Risk.HIGH,
-    )
 
 
 class _Walker:
@@ -385,7 +240,7 @@ class _Walker:
     # -- entry points -------------------------------------------------------------
 
     def walk_text(
-        self, text: str, ctx: _Ctx, level: int, parsed: Node | None = None
+        self, text: str, ctx: WalkContext, level: int, parsed: Node | None = None
     ) -> Node | None:
         """Parse ``text`` as shell (unless ``parsed`` is its tree already) and walk it."""
         if "\x00" in text:
@@ -421,7 +276,7 @@ class _Walker:
         if level < MAX_LEVEL and root.type == "program":
             # ``visit`` of the root, with its commonest child, a command, dispatched here
             for child in root.named_children:
-                if child.kind_id == _COMMAND:
+                if child.kind_id == COMMAND_KIND:
                     self._command(child, ctx, level + 1, ())
                 else:
                     self.visit(child, ctx, level + 1)
@@ -429,10 +284,10 @@ class _Walker:
             self.visit(root, ctx, level)
         return root
 
-    def visit(self, node: Node, ctx: _Ctx, level: int) -> None:
+    def visit(self, node: Node, ctx: WalkContext, level: int) -> None:
         """Walk ``node``: commands are emitted, everything else is descended into."""
         if level > MAX_LEVEL:
-            self._deep(_text(node), ctx)
+            self._deep(node_text(node), ctx)
             return
         kind = node.type
         if kind == "command":
@@ -452,16 +307,16 @@ class _Walker:
             if body is not None:
                 name_node = node.child_by_field_name("name")
                 name = resolve(name_node)[0] if name_node is not None else ""
-                if name and _spawns_itself(body, name):
-                    self.findings.append(_fork_bomb(name, _text(node), ctx))
+                if name and spawns_itself(body, name):
+                    self.findings.append(fork_bomb(name, node_text(node), ctx))
                 self.visit(body, ctx, level + 1)
-        elif kind not in _LEAVES and kind not in _SKIP:
+        elif kind not in LEAVES and kind not in _SKIP:
             for child in node.named_children:
                 self.visit(child, ctx, level + 1)
 
     # -- statements ---------------------------------------------------------------
 
-    def _redirected(self, node: Node, ctx: _Ctx, level: int) -> None:
+    def _redirected(self, node: Node, ctx: WalkContext, level: int) -> None:
         """``BODY > f``, ``cmd <<EOF ... EOF | next``: redirects apply to the body."""
         body = node.child_by_field_name("body")
         redirects = [c for c in node.named_children if c.type in _REDIRECTS]
@@ -478,7 +333,7 @@ class _Walker:
             self.visit(child, ctx.but(pipe=None), level + 1)
 
     def _statement(
-        self, body: Node | None, redirects: tuple[Node, ...], ctx: _Ctx, level: int
+        self, body: Node | None, redirects: tuple[Node, ...], ctx: WalkContext, level: int
     ) -> None:
         if body is not None and body.type == "command":
             self._command(body, ctx, level, redirects)
@@ -488,13 +343,13 @@ class _Walker:
             return
         parsed, _ = self._redirects(redirects, ctx, level)
         if body is None:
-            text = " ".join(_text(r) for r in redirects)
+            text = " ".join(node_text(r) for r in redirects)
             self._add(_NULL_COMMAND, ctx.but(redirects=ctx.redirects + parsed), text, {}, None)
             return
         self.visit(body, ctx.but(redirects=ctx.redirects + parsed), level + 1)
 
     def _tail_redirected(
-        self, body: Node, redirects: tuple[Node, ...], ctx: _Ctx, level: int
+        self, body: Node, redirects: tuple[Node, ...], ctx: WalkContext, level: int
     ) -> None:
         """``a && perl <<EOF``, ``a | b > f``: the redirects belong to the last command.
 
@@ -514,7 +369,7 @@ class _Walker:
         self._statement(children[-1], redirects, ctx, level + 1)
 
     def _pipeline(
-        self, stages: Sequence[tuple[Node, tuple[Node, ...]]], ctx: _Ctx, level: int
+        self, stages: Sequence[tuple[Node, tuple[Node, ...]]], ctx: WalkContext, level: int
     ) -> None:
         """Each stage reads the previous one's output; a shell at the end may run it."""
         previous: Pipe | None = ctx.pipe
@@ -529,23 +384,23 @@ class _Walker:
             previous = stage_output(node, redirects, previous)
         self.cwd = saved
 
-    def _command(self, node: Node, ctx: _Ctx, level: int, extra: tuple[Node, ...]) -> None:
+    def _command(self, node: Node, ctx: WalkContext, level: int, extra: tuple[Node, ...]) -> None:
         """One ``command`` node: assignments, words, redirects, then wrappers."""
         raw = node.text or b""  # built anew on every read: read once
-        if b"\n" in raw and _spans_lines(node):
+        if b"\n" in raw and spans_lines(node):
             why = "reads as one command across a line break, which bash would split there"
-            self.findings.append(opaque("shell-misparsed", _text(node), why, ctx))
+            self.findings.append(opaque("shell-misparsed", node_text(node), why, ctx))
         if not extra and raw and not raw.translate(None, _PLAIN_BYTES):
             text = raw.decode("ascii")
             values = text.split(" ")
-            if _plain_words(node, len(values)):
+            if plain_words(node, len(values)):
                 self._plain(values, ctx, text, level)
                 return
         assigns: dict[str, str] = {}
         redirect_nodes = list(extra) if extra else []
         words = self._words(node, ctx, level, assigns, redirect_nodes)
         if extra:
-            words.extend(_dropped_dashes(node, extra))
+            words.extend(dropped_dashes(node, extra))
         parsed, stdin = self._redirects(redirect_nodes, ctx, level) if redirect_nodes else _NONE
         if words and not words[0][0] and not words[0][1]:
             words = list(_NULL_COMMAND)
@@ -555,10 +410,10 @@ class _Walker:
             else:
                 return
         local = ctx.but(redirects=ctx.redirects + parsed) if parsed else ctx
-        text = raw.decode("utf-8", "replace")  # _text(node)
+        text = raw.decode("utf-8", "replace")  # node_text(node)
         self._run(words, local, text=text, assigns=assigns, stdin=stdin, level=level)
 
-    def _plain(self, values: list[str], ctx: _Ctx, text: str, level: int) -> None:
+    def _plain(self, values: list[str], ctx: WalkContext, text: str, level: int) -> None:
         """``_run`` of plain words, emitted at once when no wrapper or shell-level check
         (``cd``, aliases, interpreters, pipes, files written earlier) applies."""
         first = values[0]
@@ -567,7 +422,7 @@ class _Walker:
             ctx.pipe is not None
             or self.written
             or (self.aliases and program in self.aliases)
-            or not _runs_as_is(values, program)
+            or not runs_as_is(values, program)
         ):
             words = [(v, 0) for v in values]
             self._run(words, ctx, text=text, assigns={}, stdin=None, level=level)
@@ -576,12 +431,12 @@ class _Walker:
             self._add([(v, 0) for v in values], ctx, text, {}, None)
             return
         self.cwds.append(self.cwd)
-        self.commands.append(_plain_command(values, program, text, ctx))
+        self.commands.append(plain_command(values, program, text, ctx))
 
     def _words(
         self,
         node: Node,
-        ctx: _Ctx,
+        ctx: WalkContext,
         level: int,
         assigns: dict[str, str],
         redirect_nodes: list[Node],
@@ -595,7 +450,7 @@ class _Walker:
         """
         words: list[Word] = []
         sub_ctx = ctx.inner()
-        leaves = _LEAVES
+        leaves = LEAVES
         plain = _PLAIN_WORD.isdisjoint
         joined = self._joined
         last_end = -1
@@ -603,7 +458,7 @@ class _Walker:
             kind = child.type
             if kind == "word" and not joined:  # the common case, as below but shorter
                 text = (child.text or b"").decode("utf-8", "replace")
-                words.extend(((text, 0),) if plain(text) else _argument(child))
+                words.extend(((text, 0),) if plain(text) else argument_words(child))
                 continue
             if kind in _BRACED and not joined and (braced := brace_words(child)):
                 words.extend(braced)  # ``/{etc,usr}``: an argument, never the program
@@ -643,7 +498,7 @@ class _Walker:
         return words
 
     def _redirects(
-        self, nodes: Sequence[Node], ctx: _Ctx, level: int
+        self, nodes: Sequence[Node], ctx: WalkContext, level: int
     ) -> tuple[tuple[Redirect, ...], Word | None]:
         """Parse redirect nodes; return them and the heredoc/here-string text, if any."""
         if not nodes:
@@ -661,7 +516,7 @@ class _Walker:
                     self.findings.append(
                         opaque(
                             "shell-unparseable",
-                            _text(node),
+                            node_text(node),
                             "a here-document the parser could not read reliably",
                             ctx,
                         )
@@ -682,7 +537,7 @@ class _Walker:
                 value, _ = resolve(dest[0])
                 out.append(Redirect(op, value))
             for d in dest:
-                if d.type not in _LEAVES:
+                if d.type not in LEAVES:
                     self.visit(d, sub_ctx, level + 1)
         return tuple(out), stdin
 
@@ -691,7 +546,7 @@ class _Walker:
     def _run(
         self,
         words: Sequence[Word],
-        ctx: _Ctx,
+        ctx: WalkContext,
         *,
         text: str,
         assigns: dict[str, str],
@@ -751,7 +606,7 @@ class _Walker:
             if step is None:
                 break
             if program == "xargs" and step.rest is not None:
-                step = _xargs_fed(step, stdin, ctx)
+                step = xargs_fed(step, stdin, ctx)
             granted = ctx.but(
                 elevated=ctx.elevated or step.elevated,
                 remote_host=step.remote_host or ctx.remote_host,
@@ -771,11 +626,11 @@ class _Walker:
             return
         self._leaf(words, ctx, text=text, assigns=assigns, stdin=stdin, level=level)
 
-    def _loaded_files(self, assigns: dict[str, str], ctx: _Ctx, text: str) -> None:
+    def _loaded_files(self, assigns: dict[str, str], ctx: WalkContext, text: str) -> None:
         """Opaque findings for code files made on the line and loaded through
         ``_LOADED_FILES`` variables (whatever program, wrapped or not, they reach)."""
         for name in _LOADED_FILES.intersection(assigns):
-            if _computed_file(assigns[name]):
+            if computed_file(assigns[name]):
                 why = f"{name} makes the program load code from a file computed on this line"
                 self.findings.append(opaque("shell-opaque-loaded-file", text, why, ctx))
 
@@ -783,7 +638,7 @@ class _Walker:
         self,
         step: unwrap.Step,
         words: Sequence[Word],
-        ctx: _Ctx,
+        ctx: WalkContext,
         *,
         text: str,
         assigns: dict[str, str],
@@ -803,7 +658,7 @@ class _Walker:
         elif step.rest is None and not (step.keep or step.scripts or step.extra):
             self._add(words, ctx, text, assigns, stdin)
 
-    def _script(self, script: Word, program: str, ctx: _Ctx, text: str, level: int) -> None:
+    def _script(self, script: Word, program: str, ctx: WalkContext, text: str, level: int) -> None:
         """Shell text handed to ``bash -c``, ``eval``, ``ssh`` ...: parse it too."""
         value, flags = script
         if flags & DYNAMIC:
@@ -818,7 +673,7 @@ class _Walker:
         self.cwd = saved
 
     def _stdin_shell(
-        self, words: Sequence[Word], ctx: _Ctx, text: str, stdin: Word | None, level: int
+        self, words: Sequence[Word], ctx: WalkContext, text: str, stdin: Word | None, level: int
     ) -> None:
         """A shell reading its program from standard input."""
         inner = ctx.but(wrappers=(*ctx.wrappers, posixpath.basename(words[0][0])))
@@ -836,12 +691,12 @@ class _Walker:
         if pipe.literal is not None:
             self.walk_text(pipe.literal, inner.but(depth=ctx.depth + 1, pipe=None), level + 1)
             return
-        self.findings.append(_pipe_finding(pipe, text, ctx))
+        self.findings.append(pipe_finding(pipe, text, ctx))
 
     def _leaf(
         self,
         words: Sequence[Word],
-        ctx: _Ctx,
+        ctx: WalkContext,
         *,
         text: str,
         assigns: dict[str, str],
@@ -850,7 +705,7 @@ class _Walker:
     ) -> None:
         """The innermost command: a few shell-level checks, then emit it."""
         program = words[0][0].rpartition("/")[2]
-        if program in _CD:
+        if program in CD:
             self._change_directory(program, words)
         if assigns:
             for name in COMMAND_VARIABLES.intersection(assigns):
@@ -859,10 +714,10 @@ class _Walker:
                 self._script((value, dynamic), name, ctx, text, level)
         if program == "alias":
             self.aliases.update(w.split("=", 1)[0] for w, _ in words[1:] if "=" in w)
-        runs_code = program in _SOURCES
+        runs_code = program in SOURCES
         interprets = (
             runs_code
-            or program in _INTERPRETERS
+            or program in INTERPRETERS
             or (program[:1] == "p" and unwrap.is_interpreter(program))
         )
         if interprets and self._runs_stream(words, ctx, text):
@@ -876,7 +731,7 @@ class _Walker:
             and reads_program(program, words)
         ):
             if ctx.pipe.literal is None:
-                self.findings.append(_pipe_finding(ctx.pipe, text, ctx))
+                self.findings.append(pipe_finding(ctx.pipe, text, ctx))
                 return
             stdin = (ctx.pipe.literal, 0)
         elif (
@@ -888,14 +743,14 @@ class _Walker:
             stdin = (ctx.pipe.literal, 0)
         self._add(words, ctx, text, assigns, stdin)
 
-    def _runs_stream(self, words: Sequence[Word], ctx: _Ctx, text: str) -> bool:
+    def _runs_stream(self, words: Sequence[Word], ctx: WalkContext, text: str) -> bool:
         """``source <(curl ...)``, ``. /dev/stdin``, ``bash <(...)``: opaque; True if so."""
         script = next(((w, f) for w, f in words[1:] if not w.startswith("-")), None)
         if script is None:
             return False
         value, _flags = script
         if value in _STDIN_DEVICES and ctx.pipe is not None and ctx.pipe.literal is None:
-            self.findings.append(_pipe_finding(ctx.pipe, text, ctx))
+            self.findings.append(pipe_finding(ctx.pipe, text, ctx))
             return True
         if value.startswith(("<(", "$(", "`")) or value in _STDIN_DEVICES:
             download = names_download(value)
@@ -905,7 +760,9 @@ class _Walker:
             return True
         return False
 
-    def _runs_written(self, program: str, words: Sequence[Word], ctx: _Ctx, text: str) -> bool:
+    def _runs_written(
+        self, program: str, words: Sequence[Word], ctx: WalkContext, text: str
+    ) -> bool:
         """``curl -o i.sh URL && sh i.sh``: running a file this line wrote is opaque."""
         path = executed_file(program, [w for w, _ in words])
         if path is None or path not in self.written:
@@ -916,7 +773,7 @@ class _Walker:
             # it is data to the interpreter, unless nobody knows what was copied
             if not entry.copy_of[1]:
                 return False
-            self.findings.append(_computed_copy(path, entry.copy_of[0], text, ctx))
+            self.findings.append(computed_copy(path, entry.copy_of[0], text, ctx))
         elif entry.downloaded:
             why = f"runs {path}, which an earlier command on this line downloaded"
             self.findings.append(opaque("shell-opaque-download-exec", text, why, ctx))
@@ -928,7 +785,7 @@ class _Walker:
     def _add(
         self,
         words: Sequence[Word],
-        ctx: _Ctx,
+        ctx: WalkContext,
         text: str,
         assigns: dict[str, str],
         stdin: Word | None,
@@ -970,11 +827,11 @@ class _Walker:
             earlier = None if flags else self.written.get(value)
             if earlier is not None:
                 self.written[dest] = earlier
-            elif flags or (value != dest and _names_program(value)):
+            elif flags or (value != dest and names_program(value)):
                 self.written[dest] = Written(copy_of=source)
 
     def _renamed(
-        self, value: str, words: Sequence[Word], ctx: _Ctx, text: str
+        self, value: str, words: Sequence[Word], ctx: WalkContext, text: str
     ) -> list[Word] | None:
         """``./x`` copied from a program earlier on the line: ``words`` with that
         program's path as the first word; ``[]`` when the copy's source is computed
@@ -984,7 +841,7 @@ class _Walker:
             return None
         source, flags = entry.copy_of
         if flags:
-            self.findings.append(_computed_copy(value, source, text, ctx))
+            self.findings.append(computed_copy(value, source, text, ctx))
             return []
         return [(source, 0), *words[1:]]
 
@@ -998,217 +855,16 @@ class _Walker:
         base = self.cwd
         self.cwd = posixpath.join(base, target) if base and not target.startswith("~") else target
 
-    def _misread(self, text: str, ctx: _Ctx) -> None:
+    def _misread(self, text: str, ctx: WalkContext) -> None:
         """A reserved word where the grammar saw a command name (``! if ...``)."""
         why = "uses a shell keyword where the parser expected a command; bash may disagree"
         self.findings.append(opaque("shell-unparseable", text, why, ctx))
 
-    def _deep(self, text: str, ctx: _Ctx) -> None:
+    def _deep(self, text: str, ctx: WalkContext) -> None:
         if not self._too_deep:
             self._too_deep = True
             why = "nests commands deeper than interlock follows"
             self.findings.append(opaque("shell-too-deep", text, why, ctx))
-
-
-# -- helpers over nodes -----------------------------------------------------------
-
-
-def static_echo(value: str, depth: int = 0) -> list[str] | None:
-    """The words a substitution of a literal ``echo``/``printf`` would produce, if it is one.
-
-    ``$(echo ls)`` and ```echo pwd``` in the program position are computed, but from
-    constants: their output is known without running anything, so the program they
-    name is judged instead of holding the line as opaque. Anything else inside the
-    substitution (a variable, a pipeline, another program, options other than ``-n``)
-    keeps it opaque. The output is split on blanks as an unquoted substitution is.
-    """
-    if value.startswith("$(") and value.endswith(")"):
-        inner = value[2:-1]
-    elif value.startswith("`") and value.endswith("`") and len(value) > 1:
-        inner = value[1:-1]
-    else:
-        return None
-    source = inner.encode("utf-8", "surrogatepass")
-    if depth > 3 or "\x00" in inner or _CRASHES_PARSER.search(source):
-        return None
-    root = _PARSER.parse(source).root_node
-    if root.has_error or root.named_child_count != 1:
-        return None
-    command = root.named_children[0]
-    if command.type != "command":
-        return None
-    parts: list[str] = []
-    for child in command.named_children:
-        if child.type == "command_name":
-            name, name_flags = resolve(child.named_children[0]) if child.named_children else ("", 1)
-            if name_flags or name not in ("echo", "printf"):
-                return None
-            continue
-        if child.type not in _LEAVES | _ECHO_WORDS:
-            return None
-        word, word_flags = resolve(child)
-        if word_flags == DYNAMIC:
-            nested = static_echo(word, depth + 1)
-            if nested is None:
-                return None
-            parts.extend(nested)
-        elif word_flags:
-            return None
-        elif word != "-n":
-            parts.append(word)
-    out = " ".join(parts).split()
-    return out if out and all("%" not in w and "\\" not in w for w in out) else None
-
-
-def _argument(node: Node) -> list[Word]:
-    """A bare argument word with escapes, globs or braces: brace-expanded, or resolved."""
-    braced = brace_words(node)
-    return braced or [resolve(node)]
-
-
-def _spawns_itself(body: Node, name: str) -> bool:
-    """Whether the function body ``body`` runs the command ``name`` (itself) as a stage
-    of a pipeline or in the background (``&``): each call then starts two or more
-    that run at once, which a plain recursive call (``f(){ f; }``) does not."""
-    stack = [(body, False)]
-    while stack:
-        node, forked = stack.pop()
-        kind = node.type
-        if kind == "function_definition":
-            continue  # a nested function is judged when it is defined
-        if forked and kind == "command":
-            called = node.child_by_field_name("name")
-            if (
-                called is not None
-                and called.named_child_count
-                and resolve(called.named_children[0])[0] == name
-            ):
-                return True
-        children = node.children
-        piped = kind == "pipeline"
-        for child, after in itertools.zip_longest(children, children[1:]):
-            if child.is_named:
-                background = after is not None and after.type == "&"
-                stack.append((child, forked or piped or background))
-    return False
-
-
-def _spans_lines(node: Node) -> bool:
-    """Whether a newline (not a line continuation) separates two parts of ``node``.
-
-    bash ends a simple command at such a newline; tree-sitter-bash sometimes runs on
-    (``ls`` NEWLINE ``\\rm -rf /`` read as ``ls \\rm -rf /``), which would hide the
-    second command from every rule.
-    """
-    children = node.children
-    raw = node.text or b""
-    start = node.start_byte
-    for before, after in itertools.pairwise(children):
-        if _breaks(raw[before.end_byte - start : after.start_byte - start]):
-            return True
-    # the grammar may also fold the newline into the next unquoted word
-    return any(_breaks(word.text or b"") for word in _bare_words(children))
-
-
-def _breaks(text: bytes) -> bool:
-    return b"\n" in text.replace(b"\\\n", b"")
-
-
-def _bare_words(nodes: Sequence[Node]) -> Iterator[Node]:
-    for node in nodes:
-        if node.type == "word":
-            yield node
-        elif node.type in ("command_name", "concatenation"):
-            yield from _bare_words(node.children)
-
-
-def _plain_words(node: Node, count: int) -> bool:
-    """Whether the command ``node`` is exactly ``count`` words (or numbers), the first
-    as its name.
-
-    The caller saw only plain characters and single spaces in the command's text, so
-    no word needs unquoting. The tree must still agree: without errors, a command of
-    ``count`` named children and ``count + 2`` nodes in all (itself, the name and one
-    leaf per word) has one leaf per space-separated part and nothing else, not a
-    ``variable_assignment``, a ``concatenation`` or an unnamed ``==``. A cursor visits
-    the children without building the list of them.
-    """
-    if node.descendant_count != count + 2 or node.named_child_count != count or node.has_error:
-        return False
-    cursor = node.walk()
-    cursor.goto_first_child()
-    name = cursor.node
-    if name is None or name.kind_id != _COMMAND_NAME:
-        return False
-    word = name.child(0)
-    kinds = _WORD_KINDS
-    if word is None or word.kind_id not in kinds:
-        return False
-    while cursor.goto_next_sibling():
-        child = cursor.node
-        if child is None or child.kind_id not in kinds:
-            return False
-    return True
-
-
-def _text(node: Node) -> str:
-    raw = node.text
-    return raw.decode("utf-8", "replace") if raw is not None else ""
-
-
-def _xargs_fed(step: unwrap.Step, stdin: Word | None, ctx: _Ctx) -> unwrap.Step:
-    """``echo / | xargs rm -rf`` is ``rm -rf /``: when what xargs reads is literal text
-    (a here-string, a heredoc, or ``echo``/``printf`` of fixed words earlier in the
-    pipeline), its words replace the ``$XARGS`` placeholder, so the command is judged
-    by what it will delete rather than as an unknown target."""
-    rest = step.rest
-    if rest is None or unwrap.XARGS_INPUT not in rest:
-        return step
-    if stdin is not None:
-        literal = stdin[0] if not stdin[1] else None
-    else:
-        literal = ctx.pipe.literal if ctx.pipe is not None else None
-    if literal is None or not literal.split():
-        return step
-    fed: list[Word] = []
-    for word in rest:
-        fed.extend([(w, 0) for w in literal.split()] if word == unwrap.XARGS_INPUT else [word])
-    return dataclasses.replace(step, rest=tuple(fed))
-
-
-def _dropped_dashes(command: Node, redirects: Sequence[Node]) -> list[Word]:
-    """The lone ``-`` words tree-sitter-bash leaves out before a heredoc.
-
-    The grammar reads ``kubectl apply -f - <<EOF`` as ``kubectl apply -f`` plus the
-    heredoc: no node covers the ``-``, which names standard input (``make -f -``,
-    ``psql -f -``, ``bash -s -``). Bytes between the command and its first redirect
-    that are only such dashes are given back as words; anything else there is left to
-    the other checks.
-    """
-    statement = command.parent
-    raw = statement.text if statement is not None else None
-    if raw is None or statement is None:
-        return []
-    begin = command.end_byte - statement.start_byte
-    end = min(r.start_byte for r in redirects) - statement.start_byte
-    gap = raw[begin:end].split()
-    if not gap or any(token != b"-" for token in gap):
-        return []
-    return [("-", 0)] * len(gap)
-
-
-def _computed_file(value: str) -> bool:
-    """Whether a file named by ``value`` is made or chosen only when the line runs."""
-    return value == "-" or any(mark in value for mark in _COMPUTED_FILE_MARKS)
-
-
-def _pipe_finding(pipe: Pipe, text: str, ctx: _Ctx) -> Finding:
-    text = f"{pipe.source} | {text}"
-    if pipe.download:
-        why = "runs code downloaded by an earlier stage of the pipeline"
-        return opaque("shell-opaque-download-exec", text, why, ctx)
-    why = f"runs code computed by an earlier stage ({pipe.source[:80]})"
-    return opaque("shell-opaque-decoded-pipe", text, why, ctx)
 
 
 def assess_shell(action: Action, config: Config) -> Assessment:

@@ -19,8 +19,10 @@ from collections.abc import Iterable, Sequence
 from interlock.classify.command import CommandContext, SimpleCommand
 from interlock.classify.commands import handler_for
 from interlock.classify.commands.generic import unknown_tool
+from interlock.classify.plainline import plain
 from interlock.classify.selfprotect import is_protected, normalise
-from interlock.classify.shell import opaque, plain, walk
+from interlock.classify.shell import walk
+from interlock.classify.walkcontext import opaque
 from interlock.config import Config
 from interlock.models import (
     NO_BLAST_RADIUS,
