@@ -208,3 +208,28 @@ def test_other_functions_are_no_fork_bomb(line: str) -> None:
 def test_fork_bomb_over_ssh_reaches_the_remote_host() -> None:
     bombs = [f for f in findings("ssh h ':(){ :|:& };:'", CWD) if f.rule_id == "shell-fork-bomb"]
     assert [f.scope for f in bombs] == [Scope.REMOTE]
+
+
+# -- shells that read their commands from standard input ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "expected", "scope"),
+    [
+        ("sudo -i <<< 'rm -rf /'", Verdict.DENY, Scope.HOST),
+        ("sudo -iu root <<< 'rm -rf /'", Verdict.DENY, Scope.HOST),
+        ("su - <<< 'rm -rf /'", Verdict.DENY, Scope.HOST),
+        ("ssh prod <<< 'rm -rf /'", Verdict.HOLD, Scope.REMOTE),
+        ("echo 'rm -rf /' | ssh prod", Verdict.HOLD, Scope.REMOTE),
+    ],
+)
+def test_a_login_shell_runs_what_it_is_fed(line: str, expected: Verdict, scope: Scope) -> None:
+    """``sudo -i``, ``su`` and ``ssh HOST`` without a command start a shell that reads
+    standard input: a here-string or literal pipe is what runs, as root or remotely."""
+    assert verdict(line, CWD) is expected
+    assert any(f.rule_id == "fs-delete" and f.scope is scope for f in findings(line, CWD))
+
+
+@pytest.mark.parametrize("line", ["ssh build-box", "sudo -i", "ssh build-box <<< 'uptime'"])
+def test_a_login_shell_fed_nothing_destructive_is_not_held(line: str) -> None:
+    assert verdict(line, CWD) in (Verdict.ASK, Verdict.ALLOW)

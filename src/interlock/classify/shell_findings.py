@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from interlock.classify.command import CommandContext, SimpleCommand
 from interlock.classify.commands import handler_for
 from interlock.classify.commands.generic import unknown_tool
+from interlock.classify.commands.paths import runs_later
 from interlock.classify.plainline import plain
 from interlock.classify.selfprotect import is_protected, normalise
 from interlock.classify.shell import walk
@@ -285,6 +286,13 @@ _SYSTEM_FILE: _Kind = (
     Risk.HIGH,
     "overwrites a system or home configuration file",
 )
+_GIT_LATER: _Kind = (
+    "shell-redirect-git-hook",
+    Category.WRITE,
+    Scope.HOST,
+    Risk.MEDIUM,
+    "writes a git hook or git's configuration, which git runs later, unchecked",
+)
 _LOCAL: _Kind = ("shell-redirect-write", Category.WRITE, Scope.WORKSPACE, Risk.LOW, "writes a file")
 _OUTSIDE: _Kind = (
     "shell-redirect-write",
@@ -308,7 +316,9 @@ def _redirect_kind(target: str, ctx: CommandContext, root: str | None) -> _Kind 
         return _DEVICE
     if path.startswith(_SYSTEM) or _home_dotfile(path):
         return _SYSTEM_FILE
-    return _LOCAL if _in_workspace(path, ctx.cwd, root) else _OUTSIDE
+    if not _in_workspace(path, ctx.cwd, root):
+        return _OUTSIDE
+    return _GIT_LATER if runs_later(path, ctx.cwd) else _LOCAL
 
 
 def _home_dotfile(path: str) -> bool:

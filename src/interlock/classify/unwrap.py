@@ -167,7 +167,25 @@ def _sudo(words: Words) -> Step | None:
         assigns.append(words[i][0].partition("="))
         i += 1
     pairs = tuple((name, value) for name, _, value in assigns)
+    if i >= len(words) and _starts_shell(words[1:i], "ugpChrtUDRT"):
+        # ``sudo -i`` / ``sudo -s`` with no command: a root shell reading standard input
+        return Step("sudo", None, elevated=True, stdin_shell=True, assignments=pairs)
     return Step("sudo", rest_from(words, i), elevated=True, assignments=pairs)
+
+
+def _starts_shell(options: Words, short_arg: str) -> bool:
+    """Whether sudo's ``options`` ask for a shell: ``-i``, ``-s``, ``--login``,
+    ``--shell`` or a cluster with ``i`` or ``s`` before any letter taking a value."""
+    for value, _ in options:
+        if value in ("--login", "--shell"):
+            return True
+        if value.startswith("-") and not value.startswith("--"):
+            for letter in value[1:]:
+                if letter in "is":
+                    return True
+                if letter in short_arg:
+                    break
+    return False
 
 
 def _is_assignment(word: str) -> bool:
@@ -199,7 +217,8 @@ def _su(words: Words) -> Step | None:
         elif value in ("-s", "--shell", "-g", "--group", "-G", "--supp-group", "-w"):
             i += 1
         i += 1
-    return Step("su", None, elevated=True, scripts=tuple(scripts))
+    # with no command, su starts the user's shell, which reads standard input
+    return Step("su", None, elevated=True, scripts=tuple(scripts), stdin_shell=not scripts)
 
 
 def _runuser(words: Words) -> Step | None:
@@ -444,7 +463,8 @@ def _ssh(words: Words) -> Step | None:
     host = words[i][0].rpartition("@")[2]
     label = f"ssh {host}"
     if i + 1 >= len(words):
-        return Step(label, None, remote_host=host)
+        # no command: the remote login shell reads its commands from standard input
+        return Step(label, None, remote_host=host, stdin_shell=True)
     return Step(label, None, remote_host=host, scripts=(join_words(words[i + 1 :]),))
 
 

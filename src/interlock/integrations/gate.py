@@ -86,6 +86,15 @@ def judge_file(call: ToolCall, settings: HookSettings) -> Answer:
     outside = [p for p in call.paths if not _inside(p, call.cwd) or _leaves(p, call.cwd)]
     if outside:
         return Answer("ask", f"interlock: {outside[0]} is outside the working directory")
+    from interlock.classify.commands.paths import runs_later
+
+    later = [p for p in call.paths if runs_later(p, call.cwd)]
+    if later:
+        return Answer(
+            "ask",
+            f"interlock: {later[0]} is a git hook or git's configuration, which git runs "
+            "later on your own commands, outside any check",
+        )
     return Answer("allow", f"interlock: {call.tool} writes inside the working directory")
 
 

@@ -77,6 +77,10 @@ from tests.classify.commands.localtools import (
         ("ln -s src/lib lib", Verdict.ALLOW, "fs-write"),
         ("cp .claude/settings.json /tmp/settings.json", Verdict.ALLOW, "fs-write"),
         ("cp x.json .CLAUDE/Settings.json", Verdict.DENY, "self-tamper-file"),
+        # git hooks and git's config run later, outside any check
+        ("cp hooks/pre-commit .git/hooks/pre-commit", Verdict.ASK, "fs-write"),
+        ("rm .git/hooks/pre-commit.sample", Verdict.ASK, "fs-delete"),
+        ("cp hooks/pre-commit githooks/pre-commit", Verdict.ALLOW, "fs-write"),
         # file attributes are judged like ownership and mode
         ("chattr +i /etc/passwd", Verdict.ASK, "fs-permissions"),
         ("chattr -R +i /", Verdict.DENY, "fs-permissions"),

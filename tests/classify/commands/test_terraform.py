@@ -157,4 +157,5 @@ def test_cli_args_from_the_environment_count_as_flags(
 ) -> None:
     """Terraform inserts ``TF_CLI_ARGS`` and ``TF_CLI_ARGS_<subcommand>`` after the
     subcommand; the one for another subcommand changes nothing."""
-    assert [f.rule_id for f in findings(line, **assignments)] == [rule]
+    cmd = SimpleCommand(argv=tuple(shlex.split(line)), text=line, assignments=assignments)
+    assert [f.rule_id for f in terraform.HANDLERS[cmd.program](cmd, CTX)] == [rule]

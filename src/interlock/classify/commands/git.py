@@ -350,6 +350,10 @@ def _config(cmd: SimpleCommand, ctx: CommandContext, rest: tuple[str, ...]) -> I
         return (read_finding(GIT_READ, cmd, "git config"),)
     if longs & {"--global", "--system"}:
         return (_unknown(cmd, "config", "changes configuration outside the repository"),)
+    key = (words[1] if words[:1] in (["set"], ["unset"]) else words[0]).lower()
+    if key == "core.hookspath":
+        # hooks run later on every commit, checkout or merge, outside any agent check
+        return (_unknown(cmd, "config", "points git at hooks it will run later, unchecked"),)
     return (_local(cmd, "config"),)
 
 

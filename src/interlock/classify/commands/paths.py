@@ -144,11 +144,31 @@ def _judge_absolute(norm: str, cwd: str | None) -> Place:
     return Place(Scope.HOST, Risk.HIGH, "outside the workspace")
 
 
+#: Files in the workspace that git runs or obeys later, on the user's own commands
+#: (hooks on commit, checkout, merge; ``core.hooksPath``, aliases and filters in the
+#: config): code written there runs outside any agent check, so it is not local work.
+_GIT_RUNS_LATER = (".git/hooks", ".git/config")
+
+
 def _judge_relative(norm: str) -> Place:
     first = norm.split("/", maxsplit=1)[0]
     if norm in (".", "") or set(first) <= {"*", "."}:
         return Place(Scope.HOST, Risk.HIGH, WHOLE_WORKSPACE)
+    if first == ".git" and norm.startswith(_GIT_RUNS_LATER):
+        return Place(Scope.HOST, Risk.MEDIUM, "a git hook or git's configuration, run later")
     return Place(Scope.WORKSPACE, Risk.LOW, "inside the workspace")
+
+
+def runs_later(path: str, cwd: str | None) -> bool:
+    """Whether ``path`` (relative, or absolute under ``cwd``) is a git hook or git's
+    configuration in the workspace, which git runs or obeys later (``_GIT_RUNS_LATER``)."""
+    norm = posixpath.normpath(path)
+    if norm.startswith("/"):
+        root = posixpath.normpath(cwd).rstrip("/") if cwd else ""
+        if not root or not norm.startswith(root + "/"):
+            return False
+        norm = norm[len(root) + 1 :]
+    return norm.startswith(_GIT_RUNS_LATER) and norm.split("/", 1)[0] == ".git"
 
 
 def protected(path: str, ctx: CommandContext) -> bool:
