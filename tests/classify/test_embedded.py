@@ -94,6 +94,7 @@ OPAQUE = [
     "sed 's/x/rm -rf \\//e' f",
     "sed 'e' f",
     "sed -n '/^run /{s///;e\n}' f",
+    "sed 'fancy' f",  # a script the scanner cannot read is not taken as harmless
     "gdb -batch -ex 'python import os; os.system(\"rm -rf /\")'",
     "vim -c 'call system(\"rm -rf /\")' f",
     "vim -c 'exe \"!rm -rf /\"' f",

@@ -123,13 +123,16 @@ def _scp(words: Words) -> Step | None:
 
 
 def _sed(words: Words) -> Step | None:
-    """GNU sed's ``e command`` runs a command; ``e`` and ``s///e`` run the pattern space."""
+    """GNU sed's ``e command`` runs a command; ``e`` and ``s///e`` run the pattern space;
+    a script the scanner cannot read is opaque."""
     script = _sed_script(words)
     if script is None:
         return None
     found = executed(script[0])
-    if not found:
-        return None
+    if found is None:
+        # GNU sed accepts more than the scanner reads; a script it cannot read might
+        # hold an ``e`` command, so it is not taken as harmless (fail closed)
+        return _step(words, [(f"a sed script interlock cannot read: {script[0]}", DYNAMIC)])
     scripts = [(command, script[1]) if command else (script[0], DYNAMIC) for command in found]
     return _step(words, scripts)
 
