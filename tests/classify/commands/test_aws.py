@@ -92,9 +92,15 @@ def test_read_only_lines_are_reads(line: str) -> None:
         ),
         (
             "aws cloudformation deploy --template-file t.yaml --stack-name s",
-            "aws-write",
-            Category.WRITE,
+            "aws-unreviewed-stack-change",
+            Category.OPAQUE,
         ),
+        (
+            "aws cloudformation update-stack --stack-name s --template-body file://t.yaml",
+            "aws-unreviewed-stack-change",
+            Category.OPAQUE,
+        ),
+        ("aws cloudformation execute-change-set --change-set-name cs", "aws-write", Category.WRITE),
         (
             "aws cloudformation deploy --template-file t --stack-name s --no-execute-changeset",
             "aws-create",

@@ -62,6 +62,16 @@ def findings(line: str, ctx: CommandContext = CTX, **assignments: str) -> list[F
         ),
         ("az container exec -g rg -n c --exec-command /bin/bash", "az-run-command", Category.WRITE),
         ("az vm delete -g rg -n vm --yes", "az-delete", Category.DELETE),
+        # Complete mode deletes what the template omits; zero nodes stop everything
+        (
+            "az deployment group create -g rg -f t.json --mode Complete",
+            "az-delete-stateful",
+            Category.DELETE,
+        ),
+        ("az deployment group create -g rg -f t.json", "az-create", Category.CREATE),
+        ("az aks scale -n c -g rg --node-count 0", "az-delete", Category.DELETE),
+        ("az aks scale -n c -g rg --node-count 3", "az-write", Category.WRITE),
+        ("az vmss scale -n s -g rg --new-capacity 0", "az-delete", Category.DELETE),
         ("az vm delete list", "az-delete", Category.DELETE),
         ("az --subscription s vm delete foo", "az-delete", Category.DELETE),
         (

@@ -86,7 +86,9 @@ from tests.classify.commands.localtools import (
         ("chattr -R +i /", Verdict.DENY, "fs-permissions"),
         ("chflags schg /etc/hosts", Verdict.ASK, "fs-permissions"),
         ("find . -name '*.txt' -exec cat {} \\;", Verdict.ALLOW, "local-read"),
-        ("sed -i's/foo/bar/' /etc/hosts", Verdict.ASK, "fs-write"),
+        ("sed -i 's/foo/bar/' /etc/hosts", Verdict.ASK, "fs-write"),
+        # ``-iSUFFIX``: the script is then ``/etc/hosts``, which sed cannot read either
+        ("sed -i's/foo/bar/' /etc/hosts", Verdict.HOLD, "shell-opaque-eval"),
         ("rsync -a --delete /src/ /dest/", Verdict.ASK, "fs-rsync-delete"),
         ("rsync -a --delete ./site/ deploy@web.prod.internal:/srv/site/", Verdict.HOLD,
          "fs-rsync-delete"),

@@ -53,6 +53,13 @@ def findings(line: str, ctx: CommandContext = CTX, **assignments: str) -> list[F
         ("gcloud sql export sql i gs://b/d.sql", "gcloud-write", Category.WRITE),
         ("gcloud pubsub topics publish t --message=hi", "gcloud-write", Category.WRITE),
         ("gcloud compute instances delete vm", "gcloud-delete-stateful", Category.DELETE),
+        ("gcloud container clusters resize c --num-nodes 0", "gcloud-delete", Category.DELETE),
+        ("gcloud container clusters resize c --num-nodes 3", "gcloud-write", Category.WRITE),
+        (
+            "gcloud compute instance-groups managed resize g --size=0",
+            "gcloud-delete",
+            Category.DELETE,
+        ),
         ("gcloud compute instances delete list", "gcloud-delete-stateful", Category.DELETE),
         (
             "gcloud sql instances patch db --no-deletion-protection",

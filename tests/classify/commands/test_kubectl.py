@@ -67,6 +67,18 @@ def findings(line: str, ctx: CommandContext = CTX) -> list[Finding]:
         ("kubectl apply --force -f pod.yaml", "k8s-replace-force", Category.REPLACE),
         ("kubectl scale deploy web --replicas=0", "k8s-scale-zero", Category.DELETE),
         ("kubectl scale --replicas 0 sts/db", "k8s-scale-zero", Category.DELETE),
+        (
+            """kubectl patch deploy api -p '{"spec":{"replicas":0}}'""",
+            "k8s-scale-zero",
+            Category.DELETE,
+        ),
+        (
+            "kubectl patch deploy api --type=json"
+            """ -p='[{"op":"replace","path":"/spec/replicas","value":0}]'""",
+            "k8s-scale-zero",
+            Category.DELETE,
+        ),
+        ("""kubectl patch deploy api -p '{"spec":{"replicas":3}}'""", "k8s-write", Category.WRITE),
         ("kubectl drain node-1 --force", "k8s-drain", Category.DELETE),
         ("oc adm drain node-1", "k8s-drain", Category.DELETE),
         ("oc adm prune images --confirm", "k8s-delete", Category.DELETE),

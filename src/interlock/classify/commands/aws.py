@@ -93,6 +93,11 @@ RULES: tuple[Rule, ...] = (
     R("aws-sql-drop", Category.DELETE, "runs SQL that drops, truncates or deletes data",
       ("aws athena start-query-execution --query-string 'DROP TABLE t'",
        "aws redshift-data execute-statement --sql 'DELETE FROM orders' --cluster-identifier c")),
+    R("aws-unreviewed-stack-change", Category.OPAQUE,
+      "applies CloudFormation stack changes no one reviewed as a change set: deletions and "
+      "replacements included, so it is held like anything not understood",
+      ("aws cloudformation deploy --template-file t.yaml --stack-name prod",
+       "aws cloudformation update-stack --stack-name prod --template-body file://t.yaml")),
     R("aws-unknown", Category.WRITE, "AWS operation interlock does not know",
       ("aws frobnicate do-something", "aws ec2")),
 )  # fmt: skip

@@ -189,11 +189,16 @@ def _special(service: str, op: str, words: Words, args: tuple[str, ...]) -> OpJu
     if any(f in words.options for f in _PROTECTION_FLAGS) or _retention_zero(words):
         text = "removes deletion protection or automated backups"
         return OpJudgement("aws-remove-protection", text, stateful=True)
-    if service == "cloudformation" and op in ("deploy", "execute-change-set"):
+    if service == "cloudformation" and op == "execute-change-set":
+        # the change set is the reviewable plan (``--plan`` reads describe-change-set)
+        return OpJudgement("aws-write", "executes a change set", risk=Risk.HIGH)
+    if service == "cloudformation" and op in ("deploy", "update-stack"):
         if words.has("--no-execute-changeset"):
             return OpJudgement("aws-create", "creates a change set without executing it")
         return OpJudgement(
-            "aws-write", "applies stack changes without a reviewed change set", risk=Risk.HIGH
+            "aws-unreviewed-stack-change",
+            "applies stack changes without a reviewed change set",
+            risk=Risk.HIGH,
         )
     if service == "route53" and op == "change-resource-record-sets":
         deletes = any(

@@ -197,12 +197,27 @@ def _judge(path: list[str], words: Words, args: tuple[str, ...]) -> _Judged:
         return "az-local", None, Risk.LOW, text, False, Scope.WORKSPACE
     if not heads.isdisjoint(_RUN):
         return "az-run-command", None, Risk.HIGH, "runs unreviewed commands", False, remote
+    if path[:1] == ["deployment"] and (words.value("--mode") or "").lower() == "complete":
+        # Complete mode deletes every resource of the group the template does not name
+        text = "deploys in Complete mode: resources the template omits are deleted"
+        return "az-delete-stateful", None, Risk.CRITICAL, text, True, remote
+    if _sizes_to_zero(path, words):
+        text = "scales the cluster or set to zero nodes"
+        return "az-delete", None, Risk.HIGH, text, False, remote
     if path[:1] == ["rest"]:
         return _judge_rest(words)
     for index in range(1, len(path)):
         if _known(path[index]):
             return _judge_verb(path[index], " ".join(path[:index]), words, args)
     return "az-unknown", None, None, "names no known command", False, remote
+
+
+def _sizes_to_zero(path: list[str], words: Words) -> bool:
+    """``az aks scale --node-count 0``, ``az aks nodepool scale -c 0``, ``az vmss scale
+    --new-capacity 0``: every workload on them stops."""
+    if path[-1:] != ["scale"]:
+        return False
+    return "0" in (words.value("--node-count", "-c"), words.value("--new-capacity"))
 
 
 def _names_secret(path: list[str]) -> bool:

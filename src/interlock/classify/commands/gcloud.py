@@ -72,7 +72,8 @@ _GLOBAL_VALUE = frozenset(
      "--page-size", "--location", "--cluster", "--instance", "--secret", "--keyring", "--key",
      "--service", "--member", "--role", "--iam-account", "--topic", "--bucket", "--type",
      "--image", "--memory", "--size", "--snapshot-names", "--dns-name", "--rrdatas",
-     "--resource-type", "--database", "--message", "--allow", "--file", "--purpose"}
+     "--resource-type", "--database", "--message", "--allow", "--file", "--purpose",
+     "--num-nodes", "--node-pool"}
 )  # fmt: skip
 _READ_VERBS = frozenset(
     {"list", "describe", "get", "get-iam-policy", "get-value", "read", "tail", "info",
@@ -169,6 +170,9 @@ def _judge(path: list[str], words: Words, args: tuple[str, ...]) -> _Judged:
     if words.has("--no-deletion-protection"):
         text = f"{subject} removes deletion protection"
         return "gcloud-delete", None, Risk.HIGH, text, True, remote
+    if verb in ("resize", "set-size") and "0" in (words.value("--num-nodes", "--size"),):
+        # every workload on the cluster or instance group stops
+        return "gcloud-delete", None, Risk.HIGH, f"{subject} scales to zero", False, remote
     if verb in _GRANT_VERBS or (verb == "create" and groups.endswith("service-accounts keys")):
         return "gcloud-iam-grant", None, None, f"{subject} changes who has access", False, remote
     if groups == "storage" and verb == "rm":

@@ -26,7 +26,9 @@ RULES: tuple[Rule, ...] = (
       ("cdk diff MyStack", "cdk synth", "cdk list")),
     R("cdk-local", Category.WRITE, "CDK command that writes only the project directory",
       ("cdk init app --language python", "cdk context --clear")),
-    R("cdk-deploy", Category.WRITE, "deploys stacks without a reviewed change set",
+    R("cdk-deploy", Category.OPAQUE,
+      "deploys stacks without a reviewed change set: deletions and replacements no one "
+      "has seen, so it is held like anything not understood (prepare a change set instead)",
       ("cdk deploy --all --require-approval never", "cdk watch --hotswap")),
     R("cdk-destroy", Category.DELETE, "destroys CloudFormation stacks and their resources",
       ("cdk destroy --force MyStack",)),
@@ -43,7 +45,9 @@ RULES: tuple[Rule, ...] = (
       ("pulumi stack output --show-secrets", "pulumi config --show-secrets")),
     R("pulumi-local", Category.WRITE, "Pulumi command that writes only the project or stack file",
       ("pulumi config set region us-east-1", "pulumi stack select dev")),
-    R("pulumi-up", Category.WRITE, "applies a Pulumi program without a reviewed plan",
+    R("pulumi-up", Category.OPAQUE,
+      "applies a Pulumi program without a reviewed plan: deletions and replacements no "
+      "one has seen, so it is held like anything not understood (review a preview instead)",
       ("pulumi up --yes", "pulumi update -s prod -y")),
     R("pulumi-replace", Category.REPLACE, "forces resources to be replaced",
       ("pulumi up --replace urn:pulumi:prod::app::aws:rds/instance:Instance::db",)),

@@ -210,6 +210,8 @@ def _judge(verb: str, rest: tuple[str, ...], words: Words, args: tuple[str, ...]
         return "k8s-apply-prune", None, None, "deletes objects missing from the manifests", False
     if verb == "patch" and _drops_finalizers(words):
         return "k8s-finalizer-patch", None, None, f"removes finalizers of {' '.join(rest)}", False
+    if verb == "patch" and _patches_zero_replicas(words):
+        return "k8s-scale-zero", None, None, f"patches {' '.join(rest)} to zero replicas", False
     if verb == "create" and rest[:1] in (("clusterrolebinding",), ("rolebinding",)):
         return "k8s-privilege", None, None, f"binds a role: {' '.join(rest[:2])}", False
     if verb == "create" and rest[:1] == ("token",):
@@ -297,6 +299,27 @@ def _judge_exec(verb: str, words: Words) -> _Judged:
     if verb == "exec" and inner and not (inner[0] in _SHELLS and len(inner) == 1):
         return "k8s-exec", None, None, f"runs `{' '.join(inner)}` in a container", False
     return "k8s-exec-interactive", None, Risk.HIGH, f"opens an interactive `{verb}`", False
+
+
+def _patches_zero_replicas(words: Words) -> bool:
+    """Whether a patch sets ``spec.replicas`` to 0 (``scale --replicas=0`` by another
+    name): a merge or strategic patch ``{"spec": {"replicas": 0}}`` or a JSON patch
+    replacing ``/spec/replicas`` with 0. A patch that does not parse is not read."""
+    for text in words.values("-p", "--patch"):
+        try:
+            patch = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(patch, dict):
+            spec = patch.get("spec")
+            if isinstance(spec, dict) and spec.get("replicas") == 0:
+                return True
+        if isinstance(patch, list) and any(
+            isinstance(op, dict) and op.get("path") == "/spec/replicas" and op.get("value") == 0
+            for op in patch
+        ):
+            return True
+    return False
 
 
 def _drops_finalizers(words: Words) -> bool:
