@@ -20,6 +20,7 @@ from interlock.classify.command import CommandContext, SimpleCommand
 from interlock.classify.commands import handler_for
 from interlock.classify.commands.generic import unknown_tool
 from interlock.classify.commands.paths import runs_later
+from interlock.classify.credentials import exposure
 from interlock.classify.plainline import plain
 from interlock.classify.selfprotect import is_protected, normalise
 from interlock.classify.shell import walk
@@ -159,17 +160,19 @@ def _judge(cmd: SimpleCommand, base: CommandContext, root: str | None) -> Sequen
 
 
 def _family(cmd: SimpleCommand, ctx: CommandContext) -> Sequence[Finding]:
-    """The findings of ``cmd``'s family, as the tuple or list the handler built."""
+    """The findings of ``cmd``'s family, as the tuple or list the handler built, and
+    an exposure finding when it names a credential file (whatever the program)."""
     program = cmd.program
     handler = handler_for(program)
     if handler is None:
-        return unknown_tool(cmd, ctx) or [_unknown(cmd)]
-    found = handler(cmd, ctx)
-    if type(found) is not tuple and type(found) is not list:
-        found = tuple(found)
-    if not found:
-        raise LookupError(f"the {program} rules returned no finding")
-    return found
+        found: Sequence[Finding] = unknown_tool(cmd, ctx) or [_unknown(cmd)]
+    else:
+        made = handler(cmd, ctx)
+        found = made if type(made) is tuple or type(made) is list else tuple(made)
+        if not found:
+            raise LookupError(f"the {program} rules returned no finding")
+    exposed = exposure(cmd, known=handler is not None)
+    return found if exposed is None else [*found, exposed]
 
 
 def _reach(f: Finding, cmd: SimpleCommand, ctx: CommandContext) -> Finding:
