@@ -381,24 +381,15 @@ def _attributes(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
     file attributes such as immutable or append-only change what even root may do to
     a file, so they are judged like ownership and mode (chattr(1), chflags(1)).
 
-    chattr's attribute word starts with ``+``, ``-`` or ``=`` and would read as an
-    option, so its words are taken apart here rather than with ``operands``."""
+    chattr's attribute word starts with ``+``, ``-`` or ``=``: ``-i`` already reads as
+    an option, ``+i`` and ``=i`` are dropped from the operands."""
     args = cmd.args
     recursive = "R" in short_flags(args)
     if cmd.program == "chattr":
-        values = frozenset({"-v", "-p"})
-        paths: list[str] = []
-        skip = False
-        for arg in args:
-            if skip:
-                skip = False
-            elif arg in values:
-                skip = True
-            elif not arg.startswith(("+", "-", "=")):
-                paths.append(arg)
+        words = operands(args, frozenset({"-v", "-p"}))
+        paths = [w for w in words if not w.startswith(("+", "="))]
     else:
-        words = operands(args)
-        paths = words[1:]
+        paths = operands(args)[1:]
     found = [_permission(cmd, ctx, p, recursive=recursive, setuid=False) for p in paths]
     return found or _no_target(cmd)
 
