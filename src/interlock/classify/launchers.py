@@ -278,7 +278,37 @@ def _git_config(args: Words) -> Step | None:
 
 
 #: git subcommands that run a command they are given -> how to find it.
+def _git_program_options(
+    sub: str, options: tuple[tuple[str, str], ...]
+) -> Callable[[Words], Step | None]:
+    """A reader for ``git SUB`` options whose value is a program git runs through the
+    shell: ``clone --upload-pack``/``-u`` (run for local and ssh remotes), ``push
+    --receive-pack``/``--exec``, ``archive --exec``, ``send-email --to-cmd`` ...
+    (``options``: pairs of short letter, or "", and long name)."""
+
+    def read(args: Words) -> Step | None:
+        scripts = [
+            value
+            for short, long in options
+            for value in option_values(args, short, long, "".join(s for s, _ in options))
+        ]
+        return Step(f"git {sub}", None, scripts=tuple(scripts)) if scripts else None
+
+    return read
+
+
+_UPLOAD_PACK = (("", "--upload-pack"),)
+
 _GIT_SUBCOMMANDS: Mapping[str, Callable[[Words], Step | None]] = {
+    "clone": _git_program_options("clone", (("u", "--upload-pack"),)),
+    "fetch": _git_program_options("fetch", _UPLOAD_PACK),
+    "pull": _git_program_options("pull", _UPLOAD_PACK),
+    "ls-remote": _git_program_options("ls-remote", _UPLOAD_PACK),
+    "push": _git_program_options("push", (("", "--receive-pack"), ("", "--exec"))),
+    "archive": _git_program_options("archive", (("", "--exec"),)),
+    "send-email": _git_program_options(
+        "send-email", (("", "--to-cmd"), ("", "--cc-cmd"), ("", "--sendmail-cmd"))
+    ),
     "rebase": _git_rebase,
     "bisect": _git_bisect,
     "difftool": _git_difftool,
