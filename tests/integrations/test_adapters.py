@@ -256,6 +256,8 @@ def test_mcp_tools_are_judged_by_verbs(name: str, verdict: str) -> None:
         # shell servers: the command line decides when it is stricter than the name
         ("mcp__desktop-commander__start_process", {"command": "rm -rf /"}, "deny"),
         ("mcp__commands__run_in_terminal", {"command": "rm", "args": ["-rf", "/"]}, "deny"),
+        ("mcp__commands__run_in_terminal", {"command": "rm -rf", "args": ["/"]}, "deny"),
+        ("mcp__desktop-commander__start_process", {"command": ["rm", "-rf", "/"]}, "deny"),
         ("mcp__desktop-commander__start_process", {"command": "git reset --hard"}, "ask"),
         ("mcp__desktop-commander__start_process", {"command": "ls -la"}, "ask"),
         ("mcp__notes__list_commands", {"command": "ls"}, "allow"),

@@ -77,7 +77,8 @@ def exposure(cmd: SimpleCommand, *, known: bool = True) -> Finding | None:
     """The exposure finding when ``cmd`` names a credential file, else ``None``;
     ``known``: whether a tool family knows the program (see ``EXPOSERS``)."""
     if cmd.program in _QUIET or not (
-        _HINT.search(cmd.text) or any(_HINT.search(r.target) for r in cmd.redirects)
+        _HINT.search(cmd.text)
+        or (cmd.redirects and any(_HINT.search(r.target) for r in cmd.redirects))
     ):
         return None
     named = _named(cmd, cmd.program in EXPOSERS or not (known or cmd.program in _CONSUMERS))

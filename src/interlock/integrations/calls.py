@@ -17,7 +17,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False  # ``typing`` and ``dataclasses`` cost the hook milliseconds
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, TypeGuard
 
 #: Verdicts an answer may carry, least to most strict (as ``interlock.models.Verdict``).
 VERDICTS: tuple[str, ...] = ("allow", "ask", "hold", "deny")
@@ -132,23 +132,31 @@ def mcp_call(agent: str, name: str, arguments: Any, payload: dict[str, Any]) -> 
 
 
 def carried_command(arguments: Any) -> str | None:
-    """The command line in an MCP tool's arguments: a string under one of
-    ``SHELL_ARGUMENTS``, followed by an ``args`` list of strings when there is one
-    (``{"command": "rm", "args": ["-rf", "/"]}`` runs ``rm -rf /``)."""
+    """The command line in an MCP tool's arguments: shell text or an argv list under
+    one of ``SHELL_ARGUMENTS``, followed by an ``args`` list of strings when there is
+    one (``{"command": "rm", "args": ["-rf", "/"]}`` runs ``rm -rf /``)."""
     if not isinstance(arguments, dict):
         return None
-    command = next(
-        (v for k in SHELL_ARGUMENTS if isinstance(v := arguments.get(k), str) and v.strip()),
-        None,
-    )
+    import shlex
+
+    command: str | None = None
+    for key in SHELL_ARGUMENTS:
+        value = arguments.get(key)
+        if isinstance(value, str) and value.strip():
+            command = value
+        elif _strings(value):
+            command = shlex.join(value)
+        if command is not None:
+            break
     if command is None:
         return None
     extra = arguments.get("args") or arguments.get("arguments")
-    if isinstance(extra, list) and extra and all(isinstance(a, str) for a in extra):
-        import shlex
+    return f"{command} {shlex.join(extra)}" if _strings(extra) else command
 
-        return shlex.join([command, *extra]) if " " not in command else command
-    return command
+
+def _strings(value: Any) -> TypeGuard[list[str]]:
+    """Whether ``value`` is a non-empty list of strings (an argv)."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
 
 
 def mcp_verdict(name: str) -> tuple[str, str]:
