@@ -87,6 +87,24 @@ LOCAL = [
     "sqlite3 x.db '.system rm -rf /'",
     "sqlite3 x.db 'select 1' '.sys rm -rf /'",
     "sqlite3 -cmd '.shell rm -rf /' x.db",
+    # psql pipes output to a command, and runs \copy's PROGRAM and backquotes here
+    "psql -c '\\o |rm -rf /' -c 'select 1'",
+    "psql -c '\\out | rm -rf /'",
+    "psql -c '\\g |rm -rf /'",
+    "psql -c '\\g (format=csv) |rm -rf /'",
+    "psql -c 'select 1 \\gx |rm -rf /'",
+    "psql -c '\\w |rm -rf /'",
+    "psql -c \"\\copy t TO PROGRAM 'rm -rf /'\"",
+    "psql -c \"\\copy t from program 'rm -rf /' csv\"",
+    "psql -c '\\set x `rm -rf /`'",
+    "psql -o '|rm -rf /' -c 'select 1'",
+    "psql --output='|rm -rf /' -c 'select 1'",
+    "duckdb prod.duckdb '.shell rm -rf /'",
+    "duckdb -c '.system rm -rf /'",
+    "duckdb -s '.sh rm -rf /'",
+    "sqlite3 x.db '.output |rm -rf /'",
+    "sqlite3 x.db \".once -x '|rm -rf /'\"",
+    "sqlite3 x.db '.o |rm -rf /'",
 ]
 
 #: Lines whose carried command runs on another machine or in a container.
@@ -153,6 +171,8 @@ def test_ssm_targets_name_the_remote_host() -> None:
         "psql -h db.prod.internal -c '\\! rm -rf /'",
         "mysql -h db.prod.internal -e 'system rm -rf /'",
         "sqlite3 /srv/app.db '.shell rm -rf /'",
+        "psql -h db.prod.internal -c '\\o |rm -rf /'",
+        "duckdb md:prod '.shell rm -rf /'",
     ],
 )
 def test_database_shell_escapes_run_on_the_client_machine(text: str) -> None:
@@ -170,6 +190,7 @@ def test_database_shell_escapes_run_on_the_client_machine(text: str) -> None:
         "az vm run-command create -g rg --vm-name vm --script-uri https://x/y.sh",
         'gcloud compute ssh vm --command "$CMD"',
         'psql -c "\\! rm $TARGET"',
+        "psql -c \"\\copy t TO PROGRAM :'cmd'\"",
         'git rebase -x "$CMD" main',
     ],
 )
@@ -177,6 +198,13 @@ def test_unreadable_carried_text_is_opaque(text: str) -> None:
     verdict, found = judge(text)
     assert "shell-opaque-eval" in {rule for rule, _ in found}
     assert verdict in (Verdict.HOLD, Verdict.DENY)
+
+
+def test_psql_output_piped_to_a_shell_is_opaque() -> None:
+    """``\\o |sh`` makes the query's output a shell script: nothing to read."""
+    verdict, found = judge("psql -c '\\o |sh' -c \"select 'rm -rf /'\"")
+    assert verdict is Verdict.HOLD
+    assert "code-inline-opaque" in {rule for rule, _ in found}
 
 
 def test_sqlite_requotes_an_argument_with_spaces_as_one_word() -> None:
@@ -223,6 +251,14 @@ def test_pnpm_dlx_judges_the_package_like_npx() -> None:
         ("kubectl debug node/x -it --image=busybox", Verdict.HOLD),
         ("gcloud compute ssh vm", Verdict.ASK),
         ("psql -c 'select 1'", Verdict.ALLOW),
+        ("psql -c '\\o out.txt' -c 'select 1'", Verdict.ALLOW),
+        ("psql -c '\\copy t TO out.csv'", Verdict.ALLOW),
+        ("psql -c '\\copy (SELECT * FROM t) TO out.csv'", Verdict.ALLOW),
+        ("psql -c '\\o /etc/passwd' -c 'select 1'", Verdict.ASK),
+        ("psql -o ~/.bashrc -c 'select 1'", Verdict.ASK),
+        ("psql -o out.txt -c 'select 1'", Verdict.ALLOW),
+        ("duckdb -c 'SELECT 1'", Verdict.ALLOW),
+        ("sqlite3 x.db '.output out.txt'", Verdict.ALLOW),
         ("sqlite3 x.db .tables", Verdict.ALLOW),
         ("mysql -e 'select 1'", Verdict.ALLOW),
         ("aws s3 ls", Verdict.ALLOW),

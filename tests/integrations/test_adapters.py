@@ -194,10 +194,12 @@ def test_unexpected_events_are_errors(adapter: Any, payload: dict[str, Any]) -> 
         ("Write", ".CLAUDE/Settings.json", "deny"),
         ("Write", "Interlock.YAML", "deny"),
         ("Edit", ".claude/hooks/guard.sh", "deny"),
-        # git runs these later, outside any check
+        # git, CI and direnv run these later, outside any check (CI with its credentials)
         ("Write", ".git/hooks/pre-commit", "ask"),
         ("Edit", "/repo/.git/config", "ask"),
-        ("Write", ".github/workflows/ci.yml", "allow"),
+        ("Write", ".github/workflows/ci.yml", "ask"),
+        ("Edit", "/repo/.envrc", "ask"),
+        ("Write", ".github/CODEOWNERS", "allow"),
     ],
 )
 def test_file_tools(tool: str, path: str, verdict: str) -> None:

@@ -9,8 +9,11 @@ command runs on that machine, so it is walked as shell in a remote context.
 
 The database clients have shell escapes that run on the client's own machine, not on
 the database host: psql's ``\\!`` meta-command (psql(1), "Meta-Commands"), the mysql
-client's ``system``/``\\!`` command (mysql client commands) and sqlite3's ``.shell``
-and ``.system`` dot-commands (sqlite.org/cli.html). A script the client reads from a
+client's ``system``/``\\!`` command (mysql client commands), sqlite3's and duckdb's
+``.shell`` and ``.system`` dot-commands (sqlite.org/cli.html), and the output pipes:
+psql's ``\\o |cmd``, ``\\g |cmd``, ``\\w |cmd``, ``-o '|cmd'`` and ``\\copy ... PROGRAM
+'cmd'`` (psql(1), "Meta-Commands"), backquoted text in a psql meta-command's
+arguments, and sqlite's ``.output |cmd``/``.once |cmd``. A script the client reads from a
 file or a heredoc is out of reach here; ``commands/sql.py`` already treats it as unseen.
 
 Each launcher keeps the client itself judged by its family (``keep``): walking the
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from collections.abc import Callable, Mapping
 
 from interlock.classify.unwrap import Step, Words, join_words, operand_index, valued_options
@@ -240,10 +244,44 @@ def _starts_key(rest: str) -> bool:
 
 
 def _psql(words: Words) -> Step | None:
-    """psql ``-c``/``--command`` text: ``\\!`` runs the rest of its line in a shell."""
+    """psql ``-c``/``--command`` text and ``-o``/``--output``: every way psql hands a
+    command line to the shell (``_psql_escapes``); an output file starting ``|`` is a
+    pipe to a command, as ``\\o |cmd`` is."""
     commands = option_values(words[1:], "c", "--command", "cdfhpUvFRTLoP")
-    scripts = [(s, f) for text, f in commands for s in _after_mark(text)]
-    return _local_step("psql \\!", scripts)
+    scripts = [script for text, f in commands for script in _psql_escapes(text, f)]
+    outputs = option_values(words[1:], "o", "--output", "cdfhpUvFRTLoP")
+    scripts += [(text[1:], f) for text, f in outputs if text.startswith("|")]
+    return _local_step("psql \\!", [(s, f) for s, f in scripts if s.strip()])
+
+
+#: psql meta-commands whose argument, when it starts with ``|``, is a command that
+#: takes the output (psql(1): ``\\o``, ``\\g``, ``\\gx`` and ``\\w``); the rest of
+#: the line is that command, with no interpolation. ``\\g`` may carry ``(opts)`` first.
+_PSQL_PIPE = re.compile(r"\\(?:o|out|g|gx|w|write)(?![A-Za-z])\s*(?:\([^)]*\)\s*)?\|(.*)$")
+#: ``\\copy ... TO|FROM PROGRAM 'cmd'``: psql runs ``cmd`` here, not on the server.
+_PSQL_PROGRAM = re.compile(r"\bprogram\s+('(?:[^']|'')*')?", re.IGNORECASE)
+
+
+def _psql_escapes(text: str, flags: int) -> list[Word]:
+    """Shell text in psql input: ``\\!`` (rest of the line), a pipe target of ``\\o``,
+    ``\\g``, ``\\gx`` or ``\\w``, ``\\copy ... PROGRAM 'cmd'``, and backquoted text in
+    a meta-command's arguments, which psql runs to get the argument's value. A
+    ``PROGRAM`` whose command is not a literal is unreadable: a dynamic word."""
+    found = [(s, flags) for s in _after_mark(text)]
+    for line in text.splitlines():
+        pipe = _PSQL_PIPE.search(line)
+        if pipe is not None:
+            found.append((pipe.group(1), flags))
+        meta = line.lstrip()
+        if not meta.startswith("\\") or meta.startswith("\\!") or pipe is not None:
+            continue
+        if meta[1:].lower().startswith("copy"):
+            found += [
+                (lit[1:-1].replace("''", "'"), flags) if lit else _unreadable(meta)
+                for lit in _PSQL_PROGRAM.findall(meta)
+            ]
+        found += [(s, flags) for s in meta.split("`")[1::2]]
+    return found
 
 
 def _mysql(words: Words) -> Step | None:
@@ -274,21 +312,23 @@ def _statement_starts(line: str) -> list[int]:
 #: sqlite3 options that take the next word as their value (``-lookaside`` two).
 _SQLITE_VALUES = frozenset(
     {"-init", "-separator", "-newline", "-nullvalue", "-mmap", "-vfs", "-maxsize"}
-    | {"-pagecache", "-heap", "-cmd"}
+    | {"-pagecache", "-heap", "-cmd", "-c", "-s", "-f"}
 )
 
 
 def _sqlite(words: Words) -> Step | None:
-    """sqlite3 ``DB [SQL ...]`` and ``-cmd`` texts (``--cmd`` too: the CLI drops one
-    dash): a line ``.shell``/``.system ARGS`` runs ARGS in a shell, re-quoted the way
-    the CLI re-quotes them."""
+    """sqlite3 and duckdb ``DB [SQL ...]``, ``-cmd`` texts (``--cmd`` too: the CLI drops
+    one dash) and duckdb's ``-c``/``-s``: a line ``.shell``/``.system ARGS`` runs ARGS
+    in a shell, re-quoted the way the CLI re-quotes them, and ``.output``/``.once``
+    with a file starting ``|`` pipes the output to that command (sqlite.org/cli.html;
+    the DuckDB CLI inherits both)."""
     texts: list[Word] = []
     positional = 0
     j = 1
     while j < len(words):
         value = words[j][0]
         value = value[1:] if value.startswith("--") and len(value) > 2 else value
-        if value == "-cmd" and j + 1 < len(words):
+        if value in _SQLITE_TEXTS and j + 1 < len(words):
             texts.append(words[j + 1])
         if value.startswith("-") and value != "-":
             j += 3 if value == "-lookaside" else 2 if value in _SQLITE_VALUES else 1
@@ -303,9 +343,15 @@ def _sqlite(words: Words) -> Step | None:
             name, _, rest = line.strip().partition(" ")
             if _sqlite_shell(name) and rest.strip():
                 scripts.append((_sqlite_command(rest), flags))
-    return _local_step("sqlite3 .shell", scripts)
+            elif _sqlite_output(name):
+                target = _sqlite_command(_after_options(rest)).strip('"')
+                if target.startswith("|"):
+                    scripts.append((target[1:], flags))
+    return _local_step(f"{posixpath.basename(words[0][0])} .shell", scripts)
 
 
+#: Options whose value is a line of input: sqlite3's ``-cmd``, duckdb's ``-c``/``-s``.
+_SQLITE_TEXTS = frozenset({"-cmd", "-c", "-s"})
 _SHELL_DOTS = ("shell", "system")
 
 
@@ -318,6 +364,20 @@ def _sqlite_shell(name: str) -> bool:
         and len(word) >= 2
         and ("shell".startswith(word) or "system".startswith(word))
     )
+
+
+def _sqlite_output(name: str) -> bool:
+    """``.output``/``.once`` or a prefix of either (``.o``, ``.out``, ``.on``)."""
+    word = name[1:]
+    return name[:1] == "." and bool(word) and ("output".startswith(word) or "once".startswith(word))
+
+
+def _after_options(args: str) -> str:
+    """``args`` after its leading ``-x``/``--bom`` options: ``.once -x |cmd``."""
+    words = args.split()
+    while words and words[0].startswith("-"):
+        words.pop(0)
+    return args[args.index(words[0]) :] if words else ""
 
 
 def _sqlite_command(args: str) -> str:
@@ -368,6 +428,8 @@ CLIENTS: Mapping[str, Callable[[Words], Step | None]] = {
     "mysql": _mysql,
     "mariadb": _mysql,
     "sqlite3": _sqlite,
+    "sqlite": _sqlite,
+    "duckdb": _sqlite,
 }
 
 #: Words without which a client launches nothing (see ``launchers.LAUNCH_WORDS``). The

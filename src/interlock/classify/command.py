@@ -98,12 +98,20 @@ _NEW_TUPLE = tuple.__new__
 @quick_init
 @dataclass(frozen=True, slots=True)
 class CommandContext:
-    """What a rule may know besides the command: config, cwd and a forced environment."""
+    """What a rule may know besides the command: config, cwd and a forced environment.
+
+    ``cwd`` is where the command runs. It is the action's workspace unless a ``cd``
+    earlier on the line moved it (``moved``); the workspace is then ``workspace``, and
+    a relative path names a file under the new ``cwd``, not under the workspace:
+    ``cd / && rm -rf etc`` deletes ``/etc``.
+    """
 
     config: Config
     cwd: str | None = None
     environment: str | None = None
     variables: Mapping[str, str] = field(default_factory=dict)
+    workspace: str | None = None
+    moved: bool = False
 
     def resolve_environment(self, kind: MatchKind, value: str | None) -> str | None:
         """Name of the environment ``value`` belongs to, the forced one, or ``None``.

@@ -15,10 +15,15 @@ family where that matters (``keep``); the launched command is judged as well.
 from __future__ import annotations
 
 import posixpath
+import re
+import shlex
 from collections.abc import Callable, Mapping
 
 from interlock.classify.clients import CLIENT_WORDS, CLIENTS, option_values
+from interlock.classify.commands.hosted import HOSTED, HOSTED_WORDS
+from interlock.classify.containerrun import host_command
 from interlock.classify.embedded import EMBEDDED
+from interlock.classify.terminals import TERMINALS
 from interlock.classify.unwrap import XARGS_INPUT, Step, Words, join_words, operand_index, rest_from
 from interlock.classify.words import Word
 
@@ -64,14 +69,53 @@ def _at(words: Words) -> Step | None:
 
 
 def _parallel(words: Words) -> Step | None:
-    """GNU parallel: ``parallel [options] COMMAND ::: ARGS``; the command runs per arg."""
+    """GNU parallel: ``parallel [options] COMMAND ::: ARGS``; the command runs per arg.
+
+    Arguments given literally after ``:::`` are the command's own: ``parallel rm -rf
+    ::: /`` is judged as ``rm -rf /``, every argument at once (at least as severe as
+    any one run), put where ``{}`` stands or else appended. Arguments from files
+    (``::::``, ``-a``) or computed ones stay the unknown ``$XARGS`` input.
+    """
     i = operand_index(words, 1, "jSaI", frozenset({"--jobs", "--sshlogin", "--arg-file"}))
     end = next((j for j in range(i, len(words)) if words[j][0] in (":::", "::::")), len(words))
     if i >= end:
         return None
+    given = _parallel_arguments(words[end:])
     if end - i == 1 and " " in words[i][0]:
-        return Step("parallel", None, scripts=(words[i],))
-    return Step("parallel", (*words[i:end], XARGS_INPUT))
+        script, flags = words[i]
+        if given is not None and not flags and not _REPLACEMENT.search(script.replace("{}", "")):
+            quoted = " ".join(shlex.quote(w) for w, _ in given)
+            script = script.replace("{}", quoted) if "{}" in script else f"{script} {quoted}"
+        return Step("parallel", None, scripts=((script, flags),))
+    command = tuple(words[i:end])
+    if given is None or any(_REPLACEMENT.search(w.replace("{}", "")) for w, _ in command):
+        return Step("parallel", (*command, XARGS_INPUT))  # {.} {/} {1}: a changed argument
+    if any(w == "{}" for w, _ in command):
+        return Step("parallel", tuple(w for word in command for w in _placed(word, given)))
+    return Step("parallel", (*command, *given))
+
+
+#: GNU parallel's replacement strings other than ``{}`` (``{.}``, ``{/}``, ``{1}`` ...):
+#: each stands for a changed argument, which stays unknown.
+_REPLACEMENT = re.compile(r"\{[^{}\s]*\}")
+
+
+def _parallel_arguments(sources: Words) -> tuple[Word, ...] | None:
+    """The literal words of every ``:::`` source; ``None`` if any source is not literal."""
+    given: list[Word] = []
+    literal = False
+    for word in sources:
+        if word[0] in (":::", ":::+"):
+            literal = True
+        elif word[0] in ("::::", "::::+") or not literal or word[1]:
+            return None
+        else:
+            given.append(word)
+    return tuple(given) or None
+
+
+def _placed(word: Word, given: tuple[Word, ...]) -> tuple[Word, ...]:
+    return given if word[0] == "{}" else (word,)
 
 
 _KUBECTL_GLOBAL = frozenset(
@@ -116,6 +160,8 @@ def _docker(words: Words) -> Step | None:
         i += 1
         if words[i - 1][0] == "compose":
             i = operand_index(words, i, "fp", frozenset({"--file", "--project-name"}))
+    if i < len(words) and words[i][0] == "run" and words[i - 1][0] != "compose":
+        return host_command(posixpath.basename(words[0][0]), words, i + 1)
     if i >= len(words) or words[i][0] != "exec":
         return None
     at = operand_index(words, i + 1, "euw", _DOCKER_EXEC | {"--index"})
@@ -439,6 +485,13 @@ def _node_runner(words: Words) -> Step | None:
     return Step(label, tuple(words[i:]), keep=True)
 
 
+def _nsenter(words: Words) -> Step | None:
+    """``nsenter -t 1 -m -- CMD``: CMD runs as root in another process's namespaces
+    (those of PID 1 are the host's own, outside any container)."""
+    i = operand_index(words, 1, "tSG", frozenset({"--target", "--setuid", "--setgid"}))
+    return Step("nsenter", rest_from(words, i), elevated=True)
+
+
 def _tracer(label: str, short_arg: str) -> Callable[[Words], Step | None]:
     """``strace``/``ltrace``/``valgrind``-style: options, then the traced command."""
 
@@ -459,7 +512,7 @@ def _tracer(label: str, short_arg: str) -> Callable[[Words], Step | None]:
 #: ``tests/classify/test_launchers.py`` holds the table to the launchers.
 LAUNCH_WORDS: Mapping[str, frozenset[str]] = {
     **dict.fromkeys(("kubectl", "oc"), frozenset({"exec", "debug"})),
-    **dict.fromkeys(("docker", "podman", "nerdctl"), frozenset({"exec"})),
+    **dict.fromkeys(("docker", "podman", "nerdctl"), frozenset({"exec", "run"})),
     "git": frozenset({"-c", *_GIT_SUBCOMMANDS}),
     **{
         program: frozenset(sub for name, sub in _RUNNERS if name == program)
@@ -467,6 +520,7 @@ LAUNCH_WORDS: Mapping[str, frozenset[str]] = {
     },
     **{program: subs for program, (subs, _, _) in _NODE_RUNNERS.items() if subs},
     **CLIENT_WORDS,
+    **HOSTED_WORDS,
 }
 
 #: Program base name -> how to find the command it launches.
@@ -496,6 +550,9 @@ LAUNCHERS: Mapping[str, Callable[[Words], Step | None]] = {
     "dbus-run-session": _tracer("dbus-run-session", ""),
     "catchsegv": _tracer("catchsegv", ""),
     "entr": _tracer("entr", ""),
+    "nsenter": _nsenter,
     **EMBEDDED,
     **CLIENTS,
+    **HOSTED,
+    **TERMINALS,
 }

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from interlock.classify.command import CommandContext, SimpleCommand
 from interlock.classify.commands import handler_for
 from interlock.classify.commands.generic import unknown_tool
-from interlock.classify.commands.paths import runs_later
+from interlock.classify.commands.paths import GIT_LATER, runs_later
 from interlock.classify.credentials import exposure
 from interlock.classify.plainline import plain
 from interlock.classify.selfprotect import is_protected, normalise
@@ -128,10 +128,11 @@ def _context(config: Config, cwd: str | None, environment: str | None) -> Comman
 
 
 def _moved(base: CommandContext, cwd: str) -> CommandContext:
-    """The context after ``cd cwd``: relative moves start from the action's cwd."""
+    """The context after ``cd cwd``: relative moves start from the action's cwd, which
+    stays the workspace."""
     if base.cwd and not cwd.startswith(("/", "~", "$")):
         cwd = posixpath.normpath(posixpath.join(base.cwd, cwd))
-    return dataclasses.replace(base, cwd=cwd)
+    return dataclasses.replace(base, cwd=cwd, workspace=base.cwd, moved=True)
 
 
 def _payload(payload: str | bytes) -> str | None:
@@ -296,6 +297,13 @@ _GIT_LATER: _Kind = (
     Risk.MEDIUM,
     "writes a git hook or git's configuration, which git runs later, unchecked",
 )
+_RUNS_LATER: _Kind = (
+    "shell-redirect-runs-later",
+    Category.WRITE,
+    Scope.HOST,
+    Risk.MEDIUM,
+    "writes a file another program runs later (CI, direnv, hooks), unchecked",
+)
 _LOCAL: _Kind = ("shell-redirect-write", Category.WRITE, Scope.WORKSPACE, Risk.LOW, "writes a file")
 _OUTSIDE: _Kind = (
     "shell-redirect-write",
@@ -321,7 +329,12 @@ def _redirect_kind(target: str, ctx: CommandContext, root: str | None) -> _Kind 
         return _SYSTEM_FILE
     if not _in_workspace(path, ctx.cwd, root):
         return _OUTSIDE
-    return _GIT_LATER if runs_later(path, ctx.cwd) else _LOCAL
+    later = runs_later(path, ctx.cwd)
+    if not later:
+        return _LOCAL
+    if later == GIT_LATER:
+        return _GIT_LATER
+    return (*_RUNS_LATER[:-1], f"writes {later}, unchecked")
 
 
 def _home_dotfile(path: str) -> bool:

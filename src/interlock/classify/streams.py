@@ -87,7 +87,7 @@ def reads_program(program: str, words: Sequence[Word]) -> bool:
 #: (``echo 'DROP TABLE t' | psql``, ``echo 'db.dropDatabase()' | mongosh``). A literal
 #: text piped to one is handed to it as its input, so its family judges the text; a
 #: computed one stays unseen, which those families already judge as such.
-_QUERY_FAMILIES = frozenset({"sql", "nosql"})
+_QUERY_FAMILIES = frozenset({"sql", "sqlclients", "dbadmin", "nosql"})
 
 
 def reads_queries(program: str) -> bool:

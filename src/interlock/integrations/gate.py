@@ -88,13 +88,10 @@ def judge_file(call: ToolCall, settings: HookSettings) -> Answer:
         return Answer("ask", f"interlock: {outside[0]} is outside the working directory")
     from interlock.classify.commands.paths import runs_later
 
-    later = [p for p in call.paths if runs_later(p, call.cwd)]
-    if later:
-        return Answer(
-            "ask",
-            f"interlock: {later[0]} is a git hook or git's configuration, which git runs "
-            "later on your own commands, outside any check",
-        )
+    for path in call.paths:
+        later = runs_later(path, call.cwd)
+        if later:
+            return Answer("ask", f"interlock: {path} is {later}, outside any check")
     return Answer("allow", f"interlock: {call.tool} writes inside the working directory")
 
 

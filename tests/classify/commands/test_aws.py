@@ -27,6 +27,7 @@ READS = [
     "aws --profile prod --region us-west-2 lambda list-functions",
     "aws --no-cli-pager --output json s3 ls",
     "aws --cli-connect-timeout 30 --ca-bundle /path ec2 describe-instances",
+    "aws --no-verify-ssl --debug ec2 describe-instances",
     "aws s3 ls s3://logs --recursive",
     "aws s3 cp s3://b/k ./k",
     "aws s3 sync s3://b ./local",
@@ -230,6 +231,26 @@ def test_read_only_lines_are_reads(line: str) -> None:
         ("aws frobnicate do-things", "aws-unknown", Category.WRITE),
         ("aws s3 frobnicate", "aws-unknown", Category.WRITE),
         ("aws ec2", "aws-unknown", Category.WRITE),
+        # an operation's parameters may precede the service; they take their value there too
+        (
+            "aws --cli-input-json file://req.json ec2 terminate-instances",
+            "aws-terminate",
+            Category.DELETE,
+        ),
+        (
+            "aws --cli-input-json=file://req.json ec2 terminate-instances",
+            "aws-terminate",
+            Category.DELETE,
+        ),
+        (
+            "aws --instance-ids i-1 --debug ec2 terminate-instances",
+            "aws-terminate",
+            Category.DELETE,
+        ),
+        ("aws --recursive s3 rm s3://b/x", "aws-s3-rm-recursive", Category.DELETE),
+        ("aws --exclude '*' s3 rm s3://b/ --recursive", "aws-s3-rm-recursive", Category.DELETE),
+        # an unknown switch before the service costs the service name: unknown, not a read
+        ("aws --frobnicate ec2 describe-instances", "aws-unknown", Category.WRITE),
     ],
 )
 def test_operation_table(line: str, rule_id: str, category: Category) -> None:

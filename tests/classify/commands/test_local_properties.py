@@ -25,6 +25,9 @@ FAMILIES = (
     "services",
     "interlock_self",
     "archives",
+    "sqlclients",
+    "dbadmin",
+    "hostconfig",
 )
 HANDLERS: dict[str, Handler] = {}
 for _name in FAMILIES:

@@ -17,6 +17,12 @@ from tests.classify.commands.localtools import (
         ("npm ls", Verdict.ALLOW, "pkg-read"),
         ("npm install", Verdict.ALLOW, "pkg-project"),
         ("npm run build", Verdict.ALLOW, "pkg-project"),
+        # a script named for destruction runs unseen: held, as ``make destroy`` is
+        ("npm run destroy", Verdict.HOLD, "pkg-script-destructive"),
+        ("yarn teardown", Verdict.HOLD, "pkg-script-destructive"),
+        ("pnpm run db:drop", Verdict.HOLD, "pkg-script-destructive"),
+        ("yarn build", Verdict.ALLOW, "pkg-project"),
+        ("yarn remove lodash", Verdict.ALLOW, "pkg-project"),
         ("npm test", Verdict.ALLOW, "pkg-project"),
         ("npm uninstall left-pad", Verdict.ALLOW, "pkg-project"),
         ("npm install -g typescript", Verdict.ASK, "pkg-host-install"),

@@ -43,6 +43,10 @@ from tests.classify.commands.localtools import (
         ("sqlite3 app.db '.tables'", Verdict.ALLOW, "sql-read"),
         ("sqlite3 app.db '.shell rm -rf /'", Verdict.DENY, "sql-unseen-script"),
         ("duckdb :memory: 'SELECT 1'", Verdict.ALLOW, "sql-read"),
+        ("pgcli -h prod -c 'DROP TABLE users'", Verdict.HOLD, "sql-destructive"),
+        ("mycli -h prod -e 'DROP DATABASE app'", Verdict.HOLD, "sql-destructive"),
+        ("litecli app.db -e 'SELECT 1'", Verdict.ALLOW, "sql-read"),
+        ("litecli -e 'DROP TABLE users' /srv/app.db", Verdict.ASK, "sql-destructive"),
         ("sqlcmd query 'SELECT 1'", Verdict.ALLOW, "sql-read"),
         ("sqlcmd -S db.prod.internal -Q 'DROP TABLE t'", Verdict.HOLD, "sql-destructive"),
         ("cqlsh cass.prod -e 'DROP KEYSPACE app'", Verdict.HOLD, "sql-destructive"),
@@ -139,3 +143,26 @@ def test_plain_do_blocks_are_judged_by_their_statements(
     assert rule in rule_ids(line)
     assert "sql-opaque-code" not in rule_ids(line)
     assert verdict(line) is expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("duckdb -c \"COPY (SELECT 1) TO '/etc/passwd'\"", Verdict.ASK),
+        ("duckdb app.db \"COPY t TO 'out.csv' (HEADER)\"", Verdict.ALLOW),
+        ("duckdb app.db \"COPY t TO '/tmp/out.csv'\"", Verdict.ALLOW),
+        ("duckdb -c \"EXPORT DATABASE '/home/alice/.ssh'\"", Verdict.ASK),
+        ("sqlite3 app.db \"VACUUM INTO '/etc/cron.d/x'\"", Verdict.ASK),
+        ("sqlite3 app.db '.save /etc/profile'", Verdict.ASK),
+        ("sqlite3 app.db \"COPY t TO '.git/hooks/pre-commit'\"", Verdict.ASK),
+        ("duckdb -c \"COPY t TO '.interlock/interlock.db'\"", Verdict.DENY),
+    ],
+)
+def test_local_engines_writing_files_are_judged_by_the_path(line: str, expected: Verdict) -> None:
+    """``COPY ... TO 'path'`` in DuckDB writes a local file, as ``> path`` would."""
+    assert {"sql-file-write", "self-tamper-database"} & rule_ids(line)
+    assert verdict(line) is expected
+
+
+def test_a_server_copy_to_is_not_a_local_file() -> None:
+    assert "sql-file-write" not in rule_ids("psql -c \"COPY t TO '/etc/passwd'\"")

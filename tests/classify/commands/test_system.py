@@ -1,4 +1,5 @@
-"""Administering the machine: processes, services, power, firewall, accounts."""
+"""Administering the machine: processes, services, power, firewall, accounts, crontab,
+PostgreSQL clusters."""
 
 from __future__ import annotations
 
@@ -31,28 +32,20 @@ from tests.classify.commands.localtools import (
         ("passwd root", Verdict.ASK, "host-accounts"),
         ("crontab -l", Verdict.ALLOW, "local-read"),
         ("crontab -r", Verdict.ASK, "host-crontab"),
-        ("ip addr show", Verdict.ALLOW, "local-read"),
-        ("ip link set eth0 down", Verdict.ASK, "host-config-change"),
-        ("ip route del default", Verdict.ASK, "host-config-change"),
-        ("ifconfig eth0", Verdict.ALLOW, "local-read"),
-        ("ifconfig eth0 down", Verdict.ASK, "host-config-change"),
-        ("sysctl kern.hostname", Verdict.ALLOW, "local-read"),
-        ("sysctl -w vm.swappiness=10", Verdict.ASK, "host-config-change"),
-        ("launchctl list", Verdict.ALLOW, "local-read"),
-        ("launchctl bootout system/com.example", Verdict.ASK, "host-config-change"),
-        ("diskutil list", Verdict.ALLOW, "local-read"),
-        ("diskutil eraseDisk APFS X disk2", Verdict.ASK, "host-config-change"),
-        ("defaults read com.apple.Finder", Verdict.ALLOW, "local-read"),
-        ("defaults write com.apple.Finder X -bool true", Verdict.ASK, "host-config-change"),
-        ("security find-identity -v", Verdict.ALLOW, "local-read"),
-        ("security delete-keychain login.keychain", Verdict.ASK, "host-config-change"),
-        ("dscl . -read /Users/alice", Verdict.ALLOW, "local-read"),
-        ("dscl . -delete /Users/alice", Verdict.ASK, "host-accounts"),
-        ("pkgutil --pkgs", Verdict.ALLOW, "local-read"),
-        ("pkgutil --forget com.example.pkg", Verdict.ASK, "host-config-change"),
-        ("umount /mnt/data", Verdict.ASK, "host-config-change"),
+        ("pg_ctl stop -D /var/lib/postgresql/data", Verdict.ASK, "host-service-change"),
+        ("pg_ctl -D /srv/pg -m fast restart", Verdict.ASK, "host-service-change"),
+        ("pg_ctl status -D /srv/pg", Verdict.ALLOW, "local-read"),
+        ("pg_ctlcluster 15 main stop", Verdict.ASK, "host-service-change"),
+        ("pg_ctlcluster 15 main status", Verdict.ALLOW, "local-read"),
+        ("pg_lsclusters", Verdict.ALLOW, "local-read"),
+        ("pg_dropcluster 15 main --stop", Verdict.ASK, "host-database-cluster-delete"),
+        ("pg_resetwal -f /var/lib/postgresql/data", Verdict.ASK,
+         "host-database-cluster-delete"),
+        ("pg_resetwal -n /var/lib/postgresql/data", Verdict.ALLOW, "local-read"),
+        ("pg_archivecleanup /mnt/wal 000000010000000000000010", Verdict.ASK,
+         "host-database-cluster-delete"),
     ],
-)
+)  # fmt: skip
 def test_system_table(line: str, expected: Verdict, rule: str) -> None:
     assert rule in rule_ids(line)
     assert verdict(line) is expected

@@ -44,6 +44,13 @@ FAMILIES: tuple[str, ...] = (
     "services",
     "interlock_self",
     "archives",
+    "orchestration",
+    "sqlclients",
+    "dbadmin",
+    "hostconfig",
+    "ansible",
+    "salt",
+    "parallelshell",
 )
 
 

@@ -137,6 +137,7 @@ _SQL_FLAGS: dict[tuple[str, str], str] = {
     ("dynamodb", "execute-transaction"): "--transact-statements",
 }
 _SQL_VALUE = {key: _GLOBAL_VALUE | {flag} for key, flag in _SQL_FLAGS.items()}
+_NO_FLAGS: frozenset[str] = frozenset()
 #: The services whose commands can download (``_download_destination``).
 _DOWNLOADING = frozenset({"s3", "s3api"})
 _LOOPBACK = ("http://localhost", "https://localhost", "http://127.", "https://127.")
@@ -145,9 +146,9 @@ _LOOPBACK = ("http://localhost", "https://localhost", "http://127.", "https://12
 def handle_aws(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
     """Findings for ``aws`` and ``awslocal``."""
     args = cmd.args
-    service, op = _service_operation(args)
+    service, op, bound = _service_operation(args)
     if service == "s3":
-        words = split_words(args, _S3_VALUE)
+        words = split_words(args, _S3_VALUE | bound if bound else _S3_VALUE)
     else:
         value_flags = _SQL_VALUE.get((service, op), _GLOBAL_VALUE)
         words = split_words(args, value_flags, switches=_SWITCHES)
@@ -195,22 +196,43 @@ def _moved_local_source(service: str, op: str, words: Words) -> str | None:
     return source if dest.startswith("s3://") and not source.startswith("s3://") else None
 
 
-def _service_operation(args: tuple[str, ...]) -> tuple[str, str]:
-    """The first two bare words, skipping global options and their values."""
+def _service_operation(args: tuple[str, ...]) -> tuple[str, str, frozenset[str]]:
+    """The first two bare words, skipping options and their values, and the options
+    before the service that took a value though not global (usually none).
+
+    An operation's parameters may come before the service (``aws --cli-input-json
+    file://r.json ec2 terminate-instances``); as after it, an option binds the next
+    bare word unless it is a known switch or a ``--no-...`` negation, the rule
+    ``split_words`` applies with ``switches``. An unknown global switch then costs the
+    service name (judged unknown, a change), never a read.
+    """
     if len(args) >= 2 and args[0][:1] != "-" and args[1][:1] != "-":
-        return args[0], args[1]  # the common case, as below
+        return args[0], args[1], _NO_FLAGS  # the common case, as below
     found: list[str] = []
+    bound: set[str] = set()
     skip = False
-    for word in args:
+    for i, word in enumerate(args):
         if skip:
             skip = False
         elif word[:1] == "-":
-            skip = word in _GLOBAL_VALUE
+            skip = _binds(word, args[i + 1 : i + 2])
+            if skip and word not in _GLOBAL_VALUE:
+                bound.add(word)
         else:
             found.append(word)
             if len(found) == 2:
                 break
-    return (found[0] if found else "help", found[1] if len(found) > 1 else "")
+    service = found[0] if found else "help"
+    return service, found[1] if len(found) > 1 else "", frozenset(bound)
+
+
+def _binds(option: str, following: tuple[str, ...]) -> bool:
+    """Whether ``option``, before the service, takes ``following`` as its value."""
+    if option in _GLOBAL_VALUE:
+        return True
+    if "=" in option or option in _SWITCHES or option.startswith("--no-"):
+        return False
+    return bool(following) and following[0][:1] != "-"
 
 
 def _environment(cmd: SimpleCommand, ctx: CommandContext, words: Words) -> str | None:

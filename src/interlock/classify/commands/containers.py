@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 
 from interlock.classify.command import CommandContext, Handler, Rule, SimpleCommand, finding
 from interlock.classify.commands.paths import read_finding, word_table
+from interlock.classify.containerrun import host_access
 from interlock.models import Category, Finding, Risk, Scope
 
 CTR_READ = Rule(
@@ -103,23 +104,6 @@ _CHANGE = word_table(
     """
 )
 _CLUSTER = frozenset({"node", "service", "stack", "secret", "config", "swarm"})
-_HOST_MOUNTS = (
-    "/",
-    "/etc",
-    "/root",
-    "/home",
-    "/var/run/docker.sock",
-    "/run/docker.sock",
-    "/var",
-    "/usr",
-    "/boot",
-    "/dev",
-    "/proc",
-    "/sys",
-    "~",
-    "$HOME",
-    "/Users",
-)
 
 
 _HELP = frozenset({"--help", "-h"})
@@ -268,31 +252,7 @@ def _delete(
 def _run(
     cmd: SimpleCommand, ctx: CommandContext, verb: str, rest: list[str], remote: str | None
 ) -> Iterable[Finding]:
-    danger = [
-        a
-        for a in rest
-        if a
-        in (
-            "--privileged",
-            "--pid=host",
-            "--net=host",
-            "--network=host",
-            "--ipc=host",
-            "--userns=host",
-            "--uts=host",
-            "--cap-add=ALL",
-            "--cap-add=SYS_ADMIN",
-        )
-    ]
-    for i, arg in enumerate(rest):
-        mount = rest[i + 1] if arg in ("-v", "--volume", "--mount") and i + 1 < len(rest) else ""
-        if arg.startswith(("--volume=", "--mount=")):
-            mount = arg.split("=", 1)[1]
-        source = mount.split(":", 1)[0] if ":" in mount else ""
-        if "source=" in mount:
-            source = mount.split("source=", 1)[1].split(",")[0]
-        if source.rstrip("/") in _HOST_MOUNTS or source == "/":
-            danger.append(f"{arg} {mount}")
+    danger = host_access(rest)
     if danger:
         return (
             _found(

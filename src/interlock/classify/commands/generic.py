@@ -52,6 +52,8 @@ DESTRUCTIVE_VERBS: frozenset[str] = frozenset(
         "unpublish",
         "expunge",
         "obliterate",
+        "teardown",
+        "decommission",
     }
 )
 
@@ -118,6 +120,12 @@ def destructive_word(cmd: SimpleCommand) -> str | None:
         if _has_verb(word, extra):
             return word
     return None
+
+
+def destructive_name(word: str) -> bool:
+    """Whether a name (a subcommand, a project script) says it destroys something:
+    ``destroy``, ``db-drop``, ``teardown_all``."""
+    return _has_verb(word, frozenset())
 
 
 def _has_verb(word: str, extra: frozenset[str]) -> bool:

@@ -306,6 +306,9 @@ def _branch(cmd: SimpleCommand, ctx: CommandContext, rest: tuple[str, ...]) -> I
         return (read_finding(GIT_READ, cmd, "git branch"),)
     if ("M" in flags or "C" in flags) and words:
         return (_discard(cmd, "branch -M overwrites an existing branch"),)
+    if force and words:
+        # ``branch -f main HEAD~10`` moves an existing branch: its later commits are lost
+        return (_discard(cmd, "branch -f resets an existing branch to another commit"),)
     return (_local(cmd, "branch"),)
 
 

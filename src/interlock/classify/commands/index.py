@@ -66,16 +66,13 @@ _TABLE: dict[str, str] = {
         truncate unlink wipe wipefs
     """,
     "system": """
-        adduser arp bless chage chpasswd chsh crontab cryptsetup csrutil defaults
-        deluser diskutil dscl dseditgroup e2fsck firewall-cmd fsck gpasswd groupadd
-        groupdel groupmod grub-install halt hdiutil hostnamectl ifconfig init insmod ip
-        ip6tables ip6tables-restore ip6tables-save iptables iptables-restore
-        iptables-save kextload kextunload kill killall launchctl localectl losetup
-        lvremove mdadm mdutil modprobe mount networksetup nft nmcli nvram passwd pfctl
-        pkgutil pkill pmset poweroff profiles pvremove reboot resize2fs rmmod route
-        scutil security service shutdown skill spctl swapoff swapon sysadminctl sysctl
-        systemctl telinit timedatectl tmutil tune2fs ufw umount update-grub
-        update-initramfs useradd userdel usermod vgremove visudo zfs zpool
+        adduser chage chpasswd chsh crontab deluser dseditgroup firewall-cmd gpasswd
+        groupadd groupdel groupmod halt init ip6tables ip6tables-restore ip6tables-save
+        iptables iptables-restore iptables-save kill killall nft passwd pfctl
+        pg_archivecleanup pg_controldata pg_createcluster pg_ctl pg_ctlcluster
+        pg_dropcluster pg_lsclusters pg_renamecluster pg_resetwal pg_resetxlog pg_rewind
+        pg_upgradecluster pkill poweroff reboot service shutdown skill sysadminctl
+        systemctl telinit ufw useradd userdel usermod visudo
     """,
     "git": """
         git
@@ -84,9 +81,7 @@ _TABLE: dict[str, str] = {
         gh
     """,
     "sql": """
-        clickhouse-client cqlsh createdb createuser dropdb dropuser duckdb mariadb
-        mariadb-dump mongodump mongorestore mycli mysql mysqladmin mysqldump pg_dump
-        pg_dumpall pg_isready pg_restore pgcli psql sqlcmd sqlite sqlite3 usql
+        duckdb litecli mariadb mycli mysql pgcli psql sqlite sqlite3
     """,
     "nosql": """
         keydb-cli mongo mongosh redis-cli valkey-cli
@@ -109,14 +104,15 @@ _TABLE: dict[str, str] = {
         docker docker-compose nerdctl podman podman-compose
     """,
     "services": """
-        ansible-vault atlas auth0 borg boundary chamber circleci clickhouse consul
-        doppler etcdctl firebase fly flyctl gitlab-runner glab heroku infisical influx
-        java jenkins-cli jf kafka-acls kafka-configs kafka-consumer-groups
-        kafka-delete-records kafka-reassign-partitions kafka-topics kcat mc mongocli
-        nats neonctl netlify nomad okta op packer pscale pulsar-admin
-        rabbitmq-diagnostics rabbitmq-plugins rabbitmqadmin rabbitmqctl railway rclone
-        redpanda restic rpk s3cmd sentry-cli stripe supabase tctl tea temporal tsh turso
-        vagrant vault velero vercel waypoint wrangler
+        ansible-vault atlas auth0 borg boundary bw chamber circleci clickhouse consul
+        doctl doppler etcdctl firebase fly flyctl gitlab-runner glab gopass heroku
+        infisical influx java jenkins-cli jf kafka-acls kafka-configs
+        kafka-consumer-groups kafka-delete-records kafka-reassign-partitions
+        kafka-topics kcat mc mongocli nats neonctl netlify nomad okta op packer pass
+        pscale pulsar-admin rabbitmq-diagnostics rabbitmq-plugins rabbitmqadmin
+        rabbitmqctl railway rclone redpanda render restic rpk s3cmd sentry-cli stripe
+        supabase tctl tea temporal tsh turso vagrant vault velero vercel waypoint
+        wrangler
     """,
     "interlock_self": """
         code codium cursor ed emacs emacsclient ex gedit helix hx idea interlock joe kak
@@ -125,6 +121,33 @@ _TABLE: dict[str, str] = {
     "archives": """
         7z 7za 7zr 7zz bsdtar bunzip2 bzip2 compress gtar gunzip gzip lz4 lzma pigz tar
         uncompress unlzma unxz unzip unzstd xz zip zstd
+    """,
+    "sqlclients": """
+        beeline clickhouse-client cockroach cqlsh hive presto snowsql spark-sql sqlcmd
+        trino usql
+    """,
+    "dbadmin": """
+        createdb createuser dropdb dropuser mariadb-dump mongodump mongorestore
+        mysqladmin mysqldump pg_dump pg_dumpall pg_isready pg_restore
+    """,
+    "hostconfig": """
+        arp bless cryptsetup csrutil defaults diskutil dscl e2fsck fsck grub-install
+        hdiutil hostnamectl ifconfig insmod ip kextload kextunload launchctl localectl
+        losetup lvremove mdadm mdutil modprobe mount networksetup nmcli nvram pkgutil
+        pmset profiles pvremove resize2fs rmmod route scutil security spctl swapoff
+        swapon sysctl timedatectl tmutil tune2fs umount update-grub update-initramfs
+        vgremove zfs zpool
+    """,
+    "ansible": """
+        ansible ansible-config ansible-console ansible-doc ansible-galaxy
+        ansible-inventory ansible-navigator ansible-playbook ansible-pull ansible-runner
+    """,
+    "salt": """
+        salt salt-call salt-key salt-run salt-ssh
+    """,
+    "parallelshell": """
+        clush mussh parallel-nuke parallel-rsync parallel-scp parallel-slurp
+        parallel-ssh pdcp pdsh pnuke prsync pscp pscp.pssh pslurp pssh rpdcp
     """,
 }
 

@@ -459,8 +459,10 @@ def _runner(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
 
 
 _AWK_SYSTEM = re.compile(r"""\bsystem\s*\(\s*(?:"(?P<dq>(?:[^"\\]|\\.)*)"\s*\)|(?P<expr>))""")
+#: ``print | "cmd"`` and ``"cmd" | getline``, the command string possibly in parentheses
+#: (``while (("cmd") | getline)``): awk hands the string to ``sh -c``.
 _AWK_PIPE = re.compile(
-    r"""(?:\|&?\s*"(?P<out>(?:[^"\\]|\\.)*)"|"(?P<inp>(?:[^"\\]|\\.)*)"\s*\|\s*getline)"""
+    r"""(?:\|&?\s*\(*\s*"(?P<out>(?:[^"\\]|\\.)*)"|"(?P<inp>(?:[^"\\]|\\.)*)"\s*\)*\s*\|&?\s*getline)"""
 )
 _AWK_REDIRECT = re.compile(
     r"""\bprintf?\b[^;{}]*?(?P<op>>>?)\s*(?P<target>"(?:[^"\\]|\\.)*"|[^;}\s]+)"""
@@ -479,21 +481,22 @@ def _awk(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
     words = _awk_operands(args)
     if not words:
         return (read_finding(CODE_READ, cmd, "awk help or version"),)
-    program = _strip_parens(words[0])
+    source = words[0]
     found: list[Finding] = []
-    for match in _AWK_SYSTEM.finditer(program):
+    for match in _AWK_SYSTEM.finditer(source):
         text = match.group("dq")
         found += (
             shell_findings(text, cmd, ctx)
             if text is not None
             else [_opaque(cmd, "awk system() with a computed command")]
         )
-    for match in _AWK_PIPE.finditer(program):
+    for match in _AWK_PIPE.finditer(source):
         found += shell_findings(match.group("out") or match.group("inp") or "", cmd, ctx)
-    piped = re.search(r"(?:print|printf)[^;{}]*\||\|\s*getline", program)
+    piped = re.search(r"(?:print|printf)[^;{}]*\|(?!\|)|\|&?\s*getline", source)
     if piped and not found:
         found.append(_opaque(cmd, "awk pipes to a computed command"))
-    for match in _AWK_REDIRECT.finditer(program):
+    # parenthesised groups blanked: ``print ($1 > 0)`` compares, it does not redirect
+    for match in _AWK_REDIRECT.finditer(_strip_parens(source)):
         target = match.group("target")
         if target.startswith('"') and target.endswith('"'):
             found.append(write_finding(CODE_WRITE, cmd, ctx, target[1:-1], FS_SELF_TAMPER))

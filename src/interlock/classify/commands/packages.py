@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from interlock.classify.command import CommandContext, Handler, Rule, SimpleCommand, finding
+from interlock.classify.commands.generic import destructive_name
 from interlock.classify.commands.paths import read_finding, word_table
 from interlock.models import Category, Finding, Risk, Scope
 
@@ -32,6 +33,14 @@ PKG_PROJECT = Rule(
     "Installing into the project or its virtual environment, building, testing and running "
     "project scripts.",
     ("npm install", "uv sync", "cargo build", "pip install -e .", "npm run build"),
+)
+PKG_SCRIPT_DESTROYS = Rule(
+    "pkg-script-destructive",
+    Category.DELETE,
+    "Running a project script whose name says it destroys something (destroy, teardown, "
+    "drop …): what it runs is not visible here, so it is judged like an unknown tool "
+    "asked to destroy, as ``make destroy`` is.",
+    ("npm run destroy", "yarn teardown", "pnpm run db:drop"),
 )
 PKG_HOST = Rule(
     "pkg-host-install",
@@ -350,7 +359,34 @@ def _judge(cmd: SimpleCommand, manager: Manager, words: list[str]) -> Finding:
         return _host(cmd, pair)
     if verb in manager.host or pair in manager.host:
         return _host(cmd, pair)
+    script = _script(cmd.program, words)
+    if script and destructive_name(script):
+        return finding(
+            PKG_SCRIPT_DESTROYS,
+            cmd,
+            scope=Scope.REMOTE,
+            target=f"{cmd.program} {pair}",
+            explanation=f"the project script {script!r} says it destroys something; "
+            "what it runs, and where, is not visible",
+            risk=Risk.HIGH,
+        )
     return _project(cmd, pair)
+
+
+#: Managers that run a project script named as their first word (``yarn build``).
+_BARE_SCRIPTS = frozenset({"yarn", "pnpm", "bun"})
+
+
+def _script(program: str, words: list[str]) -> str:
+    """The project script ``words`` run (``run NAME``, or a bare ``yarn NAME``), or "".
+    ``db:drop`` is read as ``db-drop``."""
+    if words[0] in ("run", "run-script") and len(words) > 1:
+        name = words[1]
+    elif program in _BARE_SCRIPTS:
+        name = words[0]
+    else:
+        return ""
+    return name.replace(":", "-")
 
 
 def _host(cmd: SimpleCommand, what: str) -> Finding:
@@ -388,4 +424,12 @@ def _remote(cmd: SimpleCommand, rule: Rule, what: str, why: str) -> Finding:
 
 HANDLERS: Mapping[str, Handler] = dict.fromkeys(MANAGERS, _handle)
 
-RULES: tuple[Rule, ...] = (PKG_READ, PKG_PROJECT, PKG_HOST, PKG_REMOVE, PKG_PUBLISH, PKG_UNPUBLISH)
+RULES: tuple[Rule, ...] = (
+    PKG_READ,
+    PKG_PROJECT,
+    PKG_SCRIPT_DESTROYS,
+    PKG_HOST,
+    PKG_REMOVE,
+    PKG_PUBLISH,
+    PKG_UNPUBLISH,
+)

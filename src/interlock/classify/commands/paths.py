@@ -17,6 +17,7 @@ turned into self-tamper findings first, whatever the scope.
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 
 from interlock.classify.command import CommandContext, Rule, SimpleCommand, finding
@@ -54,6 +55,9 @@ HARMLESS_DEVICES: frozenset[str] = word_table(
 #: Why a path is the workspace itself: destroying it is host-grade, writing into it is not.
 WHOLE_WORKSPACE = "the whole workspace"
 _HOME_PREFIXES = ("$HOME", "${HOME}")
+#: ``${HOME:?}``, ``${HOME:-/x}``, ``${HOME=x}``: the home directory whenever it is set
+#: (``${HOME:+x}`` is not: it gives ``x``).
+_HOME_EXPANSION = re.compile(r"\$\{HOME(?::?[-?=][^}]*)?\}")
 _TEMP_VARS = ("$TMPDIR", "${TMPDIR}", "${TMPDIR:-/tmp}", "$TMP", "${TMP}")
 _GLOB = frozenset("*?[")
 
@@ -70,7 +74,18 @@ class Place:
 
 
 def place(path: str, ctx: CommandContext) -> Place:
-    """Judge ``path`` (as the agent wrote it) relative to the workspace."""
+    """Judge ``path`` (as the agent wrote it) relative to the workspace.
+
+    After a ``cd`` on the line (``ctx.moved``) a relative path is under the directory
+    moved to, and is judged as that path against the action's workspace.
+    """
+    if ctx.moved and not path.startswith(("/", "~", "$")):
+        return _place(posixpath.join(ctx.cwd or ".", path), ctx.workspace)
+    return _place(path, ctx.cwd)
+
+
+def _place(path: str, cwd: str | None) -> Place:
+    """``place`` of ``path`` in the workspace ``cwd`` (``None``: unknown)."""
     home = _home_relative(path)
     if home is not None:
         return _judge_home(home)
@@ -89,11 +104,11 @@ def place(path: str, ctx: CommandContext) -> Place:
     if path.startswith("/"):
         # normpath keeps a leading ``//`` (POSIX leaves it to the system); Linux and
         # macOS read it as ``/``, so ``rm -rf //`` is ``rm -rf /``
-        return _judge_absolute("/" + posixpath.normpath(path).lstrip("/"), ctx.cwd)
+        return _judge_absolute("/" + posixpath.normpath(path).lstrip("/"), cwd)
     norm = posixpath.normpath(path)
     if norm == ".." or norm.startswith("../"):
-        if ctx.cwd:
-            return _judge_absolute(posixpath.normpath(posixpath.join(ctx.cwd, norm)), ctx.cwd)
+        if cwd:
+            return _judge_absolute(posixpath.normpath(posixpath.join(cwd, norm)), cwd)
         return Place(Scope.HOST, Risk.HIGH, "climbs out of the workspace with ..")
     return _judge_relative(norm)
 
@@ -107,6 +122,10 @@ def _home_relative(path: str) -> str | None:
     for prefix in _HOME_PREFIXES:
         if path == prefix or path.startswith(prefix + "/"):
             return path[len(prefix) :]
+    if path.startswith("${HOME"):
+        named = _HOME_EXPANSION.match(path)
+        if named is not None and path[named.end() :][:1] in ("", "/"):
+            return path[named.end() :]
     return None
 
 
@@ -144,31 +163,75 @@ def _judge_absolute(norm: str, cwd: str | None) -> Place:
     return Place(Scope.HOST, Risk.HIGH, "outside the workspace")
 
 
-#: Files in the workspace that git runs or obeys later, on the user's own commands
-#: (hooks on commit, checkout, merge; ``core.hooksPath``, aliases and filters in the
-#: config): code written there runs outside any agent check, so it is not local work.
-_GIT_RUNS_LATER = (".git/hooks", ".git/config")
+#: What runs or obeys a workspace file later, outside any agent check (``runs_later``).
+GIT_LATER = "a git hook or git's configuration, which git runs later on your own commands"
+_HOOK_LATER = "a git hook manager's hook, which runs later on your own commits"
+_DIRENV_LATER = "direnv's .envrc, which your shell runs on entering the directory"
+_CI_LATER = "a CI pipeline, which CI runs later with its own credentials"
+_EDITOR_LATER = "editor tasks or a dev container's set-up, which the editor runs"
+
+#: Files in the workspace that another program runs or obeys later, on the user's own
+#: commands or in CI: hooks on commit, checkout, merge; ``core.hooksPath``, aliases and
+#: filters in git's config; direnv's ``.envrc`` on ``cd``; CI pipelines on push, with
+#: deploy credentials; an editor's tasks. Code written there runs outside any agent
+#: check, so it is not local work. Prefixes ending in ``/`` are directories.
+_RUNS_LATER: tuple[tuple[str, str], ...] = (
+    (".git/hooks/", GIT_LATER),
+    (".git/config", GIT_LATER),
+    (".husky/", _HOOK_LATER),
+    (".githooks/", _HOOK_LATER),
+    (".pre-commit-config.yaml", _HOOK_LATER),
+    (".lefthook.yml", _HOOK_LATER),
+    ("lefthook.yml", _HOOK_LATER),
+    (".envrc", _DIRENV_LATER),
+    (".github/workflows/", _CI_LATER),
+    (".github/actions/", _CI_LATER),
+    (".gitlab-ci.yml", _CI_LATER),
+    (".circleci/", _CI_LATER),
+    (".buildkite/", _CI_LATER),
+    ("Jenkinsfile", _CI_LATER),
+    ("azure-pipelines.yml", _CI_LATER),
+    ("bitbucket-pipelines.yml", _CI_LATER),
+    (".drone.yml", _CI_LATER),
+    (".travis.yml", _CI_LATER),
+    (".vscode/tasks.json", _EDITOR_LATER),
+    (".devcontainer/", _EDITOR_LATER),
+)
 
 
 def _judge_relative(norm: str) -> Place:
     first = norm.split("/", maxsplit=1)[0]
     if norm in (".", "") or set(first) <= {"*", "."}:
         return Place(Scope.HOST, Risk.HIGH, WHOLE_WORKSPACE)
-    if first == ".git" and norm.startswith(_GIT_RUNS_LATER):
-        return Place(Scope.HOST, Risk.MEDIUM, "a git hook or git's configuration, run later")
+    later = _later(norm)
+    if later:
+        return Place(Scope.HOST, Risk.MEDIUM, later)
     return Place(Scope.WORKSPACE, Risk.LOW, "inside the workspace")
 
 
-def runs_later(path: str, cwd: str | None) -> bool:
-    """Whether ``path`` (relative, or absolute under ``cwd``) is a git hook or git's
-    configuration in the workspace, which git runs or obeys later (``_GIT_RUNS_LATER``)."""
+def runs_later(path: str, cwd: str | None) -> str:
+    """What runs or obeys ``path`` (relative, or absolute under ``cwd``) later, if it is
+    one of ``_RUNS_LATER`` in the workspace; "" for any other path."""
     norm = posixpath.normpath(path)
     if norm.startswith("/"):
         root = posixpath.normpath(cwd).rstrip("/") if cwd else ""
         if not root or not norm.startswith(root + "/"):
-            return False
+            return ""
         norm = norm[len(root) + 1 :]
-    return norm.startswith(_GIT_RUNS_LATER) and norm.split("/", 1)[0] == ".git"
+    return _later(norm)
+
+
+def _later(norm: str) -> str:
+    """``runs_later`` of a normalised path relative to the workspace; direnv reads an
+    ``.envrc`` in any directory entered."""
+    if norm.startswith("..") or norm.startswith("/"):
+        return ""
+    for prefix, what in _RUNS_LATER:
+        if norm == prefix.rstrip("/") or (prefix.endswith("/") and norm.startswith(prefix)):
+            return what
+    if posixpath.basename(norm) == ".envrc":
+        return _DIRENV_LATER
+    return ""
 
 
 def protected(path: str, ctx: CommandContext) -> bool:

@@ -9,23 +9,37 @@ secrets, backups and queues, it is held for approval; listing, reading and descr
 are reads; anything else is a remote write. A few tools speak through options instead
 of verbs (``kafka-topics --delete``) or through the data they move (``rclone sync``
 deletes at the destination); they say so in the tables below.
+
+The hosted platforms' CLIs add three shapes. heroku, firebase and netlify name their
+commands ``topic:verb`` (``heroku apps:destroy``, ``firebase firestore:delete``): the
+id is split at its colons and its last part is the verb, so the topic (``config`` in
+``heroku config:set``) never reads as one. Some verbs destroy on one platform only
+(``heroku pg:copy`` overwrites its target, ``stripe subscriptions cancel``, ``railway
+down``). And a few carry SQL (``heroku pg:psql -c``, ``wrangler d1 execute
+--command``, ``turso db shell DB SQL``), judged by what the SQL does (the SQL
+reader of ``sqlclients.py`` takes ``wrangler d1 execute``, ``clickhouse client`` and
+the 1.x ``influx -execute`` whole). Commands these
+CLIs run on a dyno, machine or droplet are found by ``commands/hosted.py``.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import urlsplit
 
 from interlock.classify.command import CommandContext, Handler, Rule, SimpleCommand, finding
+from interlock.classify.commands.cloudverbs import read_only_sql, sql_deletes
 from interlock.classify.commands.paths import word_table
+from interlock.classify.commands.secretstores import PASSWORD_MANAGERS, SERVICE_SECRET_READ, reveals
+from interlock.classify.commands.sqlclients import clickhouse_subcommand, influx_v1, wrangler_d1
 from interlock.models import Category, Finding, Risk, Scope
 
 SERVICE_READ = Rule(
     "service-read",
     Category.READ,
     "Listing, reading, describing or checking a shared service.",
-    ("vault kv get secret/app", "restic snapshots", "kafka-topics --list", "op item list"),
+    ("vault kv list secret/", "restic snapshots", "kafka-topics --list", "op item list"),
 )
 SERVICE_WRITE = Rule(
     "service-write",
@@ -36,8 +50,9 @@ SERVICE_WRITE = Rule(
 SERVICE_DELETE = Rule(
     "service-delete",
     Category.DELETE,
-    "Deleting, destroying, purging, pruning, forgetting, revoking, disabling or "
-    "unregistering on a shared service (secrets, backups, queues, CI configuration).",
+    "Deleting, destroying, purging, pruning, forgetting, revoking, disabling, "
+    "unregistering, resetting or overwriting on a shared service (secrets, backups, "
+    "queues, CI configuration, hosted apps and databases), or scaling it to zero.",
     (
         "vault secrets disable secret/",
         "restic forget --prune --keep-last 1",
@@ -45,6 +60,9 @@ SERVICE_DELETE = Rule(
         "op vault delete Eng",
         "rclone sync /empty remote:bucket",
         "borg delete repo::archive",
+        "heroku apps:destroy --app myapp --confirm myapp",
+        "heroku pg:psql -c 'DROP TABLE users'",
+        "railway down -y",
     ),
 )
 
@@ -84,7 +102,7 @@ DELETE_VERBS: frozenset[str] = word_table(
         force_reset delete-job delete-node delete-view delete-builds uninstall terminate
         deactivate archive expunge recreate move dedupe --delete --remove --delete-config
         --purge --prune --delete-before --delete-during --delete-after --delete-excluded
-        --unsafe-allow-remove-all
+        --unsafe-allow-remove-all -purge
     """
 )
 #: Verbs that only read.
@@ -102,8 +120,9 @@ READ_VERBS: frozenset[str] = word_table(
     """
 )
 #: Tools whose every subcommand is judged with the tables above.
-TOOLS: frozenset[str] = word_table(
-    """
+TOOLS: frozenset[str] = (
+    word_table(
+        """
         vault op doppler infisical chamber restic borg velero rclone kafka-topics
         kafka-consumer-groups kafka-acls kafka-configs kafka-delete-records
         kafka-reassign-partitions rabbitmqctl rabbitmqadmin rabbitmq-diagnostics
@@ -111,8 +130,45 @@ TOOLS: frozenset[str] = word_table(
         fly heroku vercel netlify railway supabase firebase wrangler s3cmd mc stripe pscale
         neonctl turso sentry-cli glab tea jf vagrant ansible-vault auth0 okta tsh boundary
         waypoint pulsar-admin temporal tctl mongocli atlas influx clickhouse kcat redpanda
-        rpk
+        rpk doctl render
     """
+    )
+    | PASSWORD_MANAGERS
+)
+#: Tools whose commands are ``topic:verb`` ids (oclif's heroku and netlify CLIs,
+#: firebase-tools): ``apps:destroy`` is the topic ``apps`` and the verb ``destroy``.
+_COLON_TOOLS = frozenset({"heroku", "firebase", "netlify"})
+#: heroku topics that list or show when named alone (``heroku apps``, ``heroku ps``).
+_HEROKU_INDEXES = word_table(
+    """
+        apps addons releases domains ps pg access features labs buildpacks certs drains
+        webhooks pipelines spaces regions stack authorizations sessions keys teams
+        members maintenance redis
+    """
+)
+#: Verbs that change something. After the first word (often a noun: ``velero backup
+#: get``), the first positional word that is a read or a write verb decides: ``vercel
+#: env add KEY`` and ``wrangler secret put KEY`` write although ``key`` reads.
+_WRITE_VERBS = word_table(
+    """
+        set put add create update upsert push deploy apply write import upload run exec
+        execute start stop restart scale promote demote rollback redeploy up enable attach
+        detach rename copy cp sync insert send publish trigger invoke grant edit patch
+        post replace pause resume suspend cancel kill save rotate submit merge approve
+        unlock
+    """
+)
+#: ``tool verb`` pairs that destroy on that platform only: heroku ``pg:copy`` and
+#: ``pg:backups:restore`` overwrite a database, ``neonctl branches restore`` and
+#: ``wrangler d1 time-travel restore`` a branch or database, ``doctl compute
+#: droplet-action rebuild|restore`` a droplet's disk; a cancelled, voided or closed
+#: stripe object cannot be reopened; ``railway down`` removes the latest deployment;
+#: ``supabase stop --no-backup`` deletes the local database's volumes.
+_TOOL_DELETES = frozenset(
+    {("heroku", "copy"), ("heroku", "restore"), ("neonctl", "restore")}
+    | {("wrangler", "restore"), ("doctl", "rebuild"), ("doctl", "restore")}
+    | {("stripe", "cancel"), ("stripe", "void"), ("stripe", "close"), ("stripe", "reject")}
+    | {("railway", "down"), ("supabase", "--no-backup"), ("firebase", "database set")}
 )
 #: Options whose values are not verbs.
 _VALUES = word_table(
@@ -131,6 +187,8 @@ _API_WRITES = word_table(
         post put patch delete -x --method -d --data
     """
 )
+#: Method names that delete, for ``api METHOD`` (``netlify api deleteSite``).
+_API_DELETES = ("delete", "remove", "purge", "destroy")
 _KAFKA_WRITES = frozenset({"--create", "--alter", "--add", "--reset-offsets", "--execute"})
 _HOST_OPTIONS = ("-s", "--server", "--bootstrap-server", "--url", "--address", "--host", "-H")
 
@@ -170,20 +228,18 @@ def judge_service(
     cmd: SimpleCommand, ctx: CommandContext, args: tuple[str, ...], tool: str
 ) -> Finding:
     """The finding for a service CLI call given its arguments (after the tool name)."""
-    words = _words(args)
-    head = words[:4]
+    unsplit = _words(args)
+    what = f"{tool} {' '.join(w for w in unsplit[:3] if not w.startswith('-'))}".strip()
+    words = _split_id(unsplit) if tool in _COLON_TOOLS else unsplit
     env = ctx.resolve_environment("hosts", _host(args))
-    what = f"{tool} {' '.join(w for w in words[:3] if not w.startswith('-'))}".strip()
-    deleting = [w for w in words if w in DELETE_VERBS]
-    if tool == "rclone" and head[:1] == ["sync"]:
-        deleting.append("sync")
-    if tool in ("kafka-delete-records",):
-        deleting.append(tool)
+    verbs = [w for w in words if not w.startswith("-")]
     dry = bool({"--dry-run", "-n", "--dryrun"} & set(words)) and tool in (
         "rclone",
         "restic",
         "borg",
     )
+    queries = _carried_sql(tool, args, verbs)
+    deleting = _deleting(tool, words, verbs, queries)
     if deleting and not dry:
         return finding(
             SERVICE_DELETE,
@@ -195,8 +251,7 @@ def judge_service(
             environment=env,
             stateful=True,
         )
-    reading = [w for w in head if w in READ_VERBS or w.startswith(_READ_PREFIXES)] or dry
-    granting = _granting(tool, [w for w in words if not w.startswith("-")])
+    granting = _granting(tool, verbs)
     if granting:
         return finding(
             SERVICE_PRIVILEGE,
@@ -207,12 +262,22 @@ def judge_service(
             explanation=f"{what}: {granting} changes who may do what on a shared service",
             environment=env,
         )
-    if "api" in head[:2] and not (set(words) & _API_WRITES):
-        reading = ["api"]
-    verbs = [w for w in head if not w.startswith("-")]
-    if tool.startswith("kafka-"):
-        reading = [] if set(words) & _KAFKA_WRITES else ["--list"]
-    if reading or (not verbs and not tool.startswith("kafka-")):
+    if reveals(tool, verbs, words):
+        return finding(
+            SERVICE_SECRET_READ,
+            cmd,
+            scope=Scope.HOST,  # as aws-secret-read: the value lands here, with the agent
+            target=what,
+            risk=Risk.MEDIUM,
+            explanation=f"{what} prints secret values into the agent's context",
+            environment=env,
+        )
+    if queries:  # a script file given as well runs unread
+        reading = all(map(read_only_sql, queries)) and not {"-f", "--file"} & set(words)
+    else:
+        command = next((w for w in unsplit if not w.startswith("-")), "")
+        reading = dry or _reads(tool, command, words, verbs)
+    if reading:
         return finding(
             SERVICE_READ,
             cmd,
@@ -232,6 +297,111 @@ def judge_service(
         explanation=f"{what} changes a shared service",
         environment=env,
     )
+
+
+def _split_id(words: list[str]) -> list[str]:
+    """``apps:destroy --app x`` as ``apps destroy --app x``: only the command id, the
+    first positional word, is split (``config:set K=a:b`` keeps its value whole)."""
+    at = next((i for i, w in enumerate(words) if not w.startswith("-")), None)
+    if at is None or ":" not in words[at]:
+        return words
+    return [*words[:at], *(p for p in words[at].split(":") if p), *words[at + 1 :]]
+
+
+def _deleting(tool: str, words: list[str], verbs: list[str], queries: list[str]) -> list[str]:
+    """What in the line destroys, deletes or overwrites (empty for nothing)."""
+    found = [w for w in words if w in DELETE_VERBS or (tool, w) in _TOOL_DELETES]
+    if (tool, " ".join(verbs[:2])) in _TOOL_DELETES:
+        found.append(" ".join(verbs[:2]))
+    if tool == "rclone" and words[:1] == ["sync"]:
+        found.append("sync")
+    if tool == "kafka-delete-records":
+        found.append(tool)
+    method = _api_method(verbs)
+    if method.startswith(_API_DELETES):
+        found.append(method)
+    if tool == "firebase" and verbs[:1] == ["deploy"] and "--force" in words:
+        found.append("deploy --force (deleting functions missing from the source)")
+    if _scales_to_zero(verbs):
+        found.append("scaling to zero")
+    if any(sql_deletes(q) for q in queries):
+        found.append("SQL that drops, truncates or deletes")
+    return found
+
+
+def _scales_to_zero(verbs: list[str]) -> bool:
+    """``heroku ps:scale web=0``, ``fly scale count 0``, ``nomad job scale web g 0``:
+    every instance stops, an outage."""
+    if "scale" not in verbs[:3]:
+        return False
+    rest = verbs[verbs.index("scale") + 1 :]
+    return any(w == "0" or w.endswith("=0") for w in rest)
+
+
+def _reads(tool: str, command: str, words: list[str], verbs: list[str]) -> bool:
+    """Whether the line only reads: its verb (or an option such as ``--help``) says so.
+    ``command`` is the first positional word, a ``topic:verb`` id on the colon tools."""
+    head = words[:4]
+    if any(w.startswith("-") and w in READ_VERBS for w in head):
+        return True
+    if tool.startswith("kafka-"):
+        return not set(words) & _KAFKA_WRITES
+    if "api" in verbs[:2]:
+        return _api_reads(tool, verbs, words)
+    if not verbs:
+        return tool != "vercel"  # bare ``vercel`` (``vercel --prod``) deploys
+    if tool in _COLON_TOOLS:
+        return _id_reads(tool, command)
+    for at, verb in enumerate(verbs[:4]):
+        if verb in READ_VERBS or verb.startswith(_READ_PREFIXES):
+            return True
+        if at and verb in _WRITE_VERBS:
+            return False
+    return False
+
+
+def _api_reads(tool: str, verbs: list[str], words: list[str]) -> bool:
+    """``auth0 api PATH`` is a GET unless a method or data is given; ``netlify api
+    METHOD`` names an operation (``getSite``, ``createSite``), which reads only when
+    it gets or lists."""
+    if tool == "netlify":
+        return _api_method(verbs).startswith(("get", "list"))
+    return not set(words) & _API_WRITES
+
+
+def _api_method(verbs: list[str]) -> str:
+    """The word after ``api`` in the first two verbs ("" for none)."""
+    at = verbs.index("api") if "api" in verbs[:2] else len(verbs)
+    return verbs[at + 1] if at + 1 < len(verbs) else ""
+
+
+def _id_reads(tool: str, command: str) -> bool:
+    """A ``topic:verb`` id reads when its last part does; heroku's bare topics list."""
+    parts = [p for p in command.split(":") if p] or [""]
+    verb = parts[-1]
+    if verb in READ_VERBS or verb.startswith(_READ_PREFIXES):
+        return True
+    return tool == "heroku" and len(parts) == 1 and verb in _HEROKU_INDEXES
+
+
+def _carried_sql(tool: str, args: tuple[str, ...], verbs: list[str]) -> list[str]:
+    """SQL the line runs on a hosted database: ``heroku pg:psql -c SQL``, ``turso db
+    shell DB SQL`` (``wrangler d1 execute`` is read in full by ``sqlclients``)."""
+    if tool == "heroku" and verbs[:2] == ["pg", "psql"]:
+        return _option_texts(args, ("-c", "--command"))
+    if tool == "turso" and verbs[:2] == ["db", "shell"]:
+        return [a for a in args if not a.startswith("-")][3:4]
+    return []
+
+
+def _option_texts(args: tuple[str, ...], names: tuple[str, ...]) -> list[str]:
+    """Values of ``NAME VALUE`` and ``NAME=VALUE`` for each of ``names``."""
+    found: list[str] = []
+    for i, arg in enumerate(args):
+        name, eq, value = arg.partition("=")
+        if name in names:
+            found.append(value if eq else (args[i + 1] if i + 1 < len(args) else ""))
+    return [text for text in found if text]
 
 
 def _granting(tool: str, verbs: list[str]) -> str:
@@ -255,7 +425,21 @@ def _granting(tool: str, verbs: list[str]) -> str:
 
 
 def _handle(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
+    reader = _QUERY_FORMS.get(cmd.program)
+    queried = reader(cmd, ctx) if reader is not None else None
+    if queried is not None:
+        return queried
     return (judge_service(cmd, ctx, cmd.args, cmd.program),)
+
+
+#: Service CLIs with a subcommand that is a database client (``clickhouse client``,
+#: ``wrangler d1 execute``, the 1.x ``influx -execute``): judged by the SQL reader, which
+#: answers ``None`` for their other subcommands.
+_QUERY_FORMS: Mapping[str, Callable[[SimpleCommand, CommandContext], list[Finding] | None]] = {
+    "clickhouse": clickhouse_subcommand,
+    "wrangler": wrangler_d1,
+    "influx": influx_v1,
+}
 
 
 def _packer(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
@@ -340,4 +524,10 @@ HANDLERS: Mapping[str, Handler] = {
     "packer": _packer,
 }
 
-RULES: tuple[Rule, ...] = (SERVICE_READ, SERVICE_WRITE, SERVICE_DELETE, SERVICE_PRIVILEGE)
+RULES: tuple[Rule, ...] = (
+    SERVICE_READ,
+    SERVICE_WRITE,
+    SERVICE_DELETE,
+    SERVICE_PRIVILEGE,
+    SERVICE_SECRET_READ,
+)

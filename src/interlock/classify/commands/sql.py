@@ -1,23 +1,39 @@
-"""SQL through its command-line clients: psql, mysql/mariadb, sqlite3, duckdb,
-clickhouse-client, cqlsh, sqlcmd, and the PostgreSQL/MySQL admin tools.
+"""SQL through its classic command-line clients (psql, pgcli, mysql/mariadb/mycli,
+sqlite3, duckdb, litecli) and the machinery every SQL client family shares.
 
-The SQL comes from ``-c``/``-e``/``--command``/``--query``, a positional argument or a
+The SQL comes from ``-c``/``-e``/``--command``/``--execute``, a positional argument or a
 heredoc (``cmd.stdin``); sqltext.py splits and judges it. Short options are read as
 getopt reads them, so a cluster (``mysql -Bse SQL``, ``psql -qAtc SQL``) hides nothing.
 A database is remote infrastructure: its environment comes from ``-h``/``--host``, a
 connection URI (``postgresql://app@db.prod.internal/x``) or a ``PGHOST``/``MYSQL_HOST``
-assignment, and stays unknown (which the floor treats as protected) otherwise. SQLite and DuckDB
-files inside the workspace are workspace data. SQL read from a file (``-f x.sql``,
-``< x.sql``) cannot be seen: it is a high-risk write, and the environment decides.
+assignment, and stays unknown (which the floor treats as protected) otherwise. SQLite
+and DuckDB files inside the workspace are workspace data, but a file such an engine
+writes (``COPY ... TO '/etc/passwd'``, ``.save``, ``VACUUM INTO``) and one psql writes on
+the client (``-o``, ``\\o FILE``, ``\\copy ... TO FILE``) is judged by its path, as a
+redirect is. SQL read from a file (``-f x.sql``, ``< x.sql``) cannot be seen: it is a
+high-risk write, and the environment decides. The clients' shell escapes are walked by
+``classify/clients.py``.
+
+The shared parts (``SqlTarget``, ``parse_options``, ``run_client``, the rules) are
+public because sqlclients.py (the table-driven query clients: cockroach, snowsql,
+trino, ...) and dbadmin.py (pg_dump, dropdb, mysqladmin, ...) judge through them, so
+every client reaches the same verdict for the same SQL.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
 from interlock.classify.command import CommandContext, Handler, Rule, SimpleCommand, finding
-from interlock.classify.commands.paths import operands, place, protected, self_tamper, word_table
+from interlock.classify.commands.paths import (
+    place,
+    protected,
+    runs_later,
+    self_tamper,
+    word_table,
+)
 from interlock.classify.commands.sqltext import Effect, classify, split_sql
 from interlock.models import Category, Finding, Risk, Scope
 
@@ -71,6 +87,14 @@ SQL_OPAQUE = Rule(
     ),
 )
 
+SQL_FILE_WRITE = Rule(
+    "sql-file-write",
+    Category.WRITE,
+    "A local engine (SQLite, DuckDB) writing a file: COPY ... TO, EXPORT DATABASE, VACUUM "
+    "INTO, .output, .save, .backup. Judged by where the file lands, as a redirect is.",
+    ("duckdb -c \"COPY (SELECT 1) TO '/etc/passwd'\"", "sqlite3 app.db '.save ~/.bashrc'"),
+)
+
 SQL_SELF_TAMPER = Rule(
     "self-tamper-database",
     Category.SELF_TAMPER,
@@ -79,7 +103,7 @@ SQL_SELF_TAMPER = Rule(
 )
 
 
-class _Target:
+class SqlTarget:
     """Where the statements run: scope, environment and a readable name."""
 
     __slots__ = ("environment", "name", "scope")
@@ -90,9 +114,10 @@ class _Target:
         self.environment = environment
 
 
-def _remote(ctx: CommandContext, host: str | None, name: str) -> _Target:
+def remote_target(ctx: CommandContext, host: str | None, name: str) -> SqlTarget:
+    """A server: its environment is the host's, unknown (so protected) without one."""
     env = ctx.resolve_environment("hosts", host)
-    return _Target(Scope.REMOTE, f"{name} on {host}" if host else name, env)
+    return SqlTarget(Scope.REMOTE, f"{name} on {host}" if host else name, env)
 
 
 def uri_host(value: str) -> str | None:
@@ -105,7 +130,7 @@ def uri_host(value: str) -> str | None:
         return None
 
 
-def _effect_finding(cmd: SimpleCommand, where: _Target, effect: Effect, text: str) -> Finding:
+def effect_finding(cmd: SimpleCommand, where: SqlTarget, effect: Effect, text: str) -> Finding:
     rule = (
         SQL_UNSEEN
         if effect is _UNSEEN
@@ -130,16 +155,16 @@ def _effect_finding(cmd: SimpleCommand, where: _Target, effect: Effect, text: st
     )
 
 
-def judge_sql(cmd: SimpleCommand, where: _Target, sql: str) -> list[Finding]:
+def judge_sql(cmd: SimpleCommand, where: SqlTarget, sql: str) -> list[Finding]:
     """One finding per statement of ``sql``, plus meta-commands (``\\d``, ``.tables``)."""
     found: list[Finding] = []
     for line in sql.splitlines():
         meta = _meta_command(line.strip())
         if meta is not None:
-            found.append(_effect_finding(cmd, where, meta, line.strip()))
+            found.append(effect_finding(cmd, where, meta, line.strip()))
     body = "\n".join(ln for ln in sql.splitlines() if _meta_command(ln.strip()) is None)
     for stmt in split_sql(body):
-        found.append(_effect_finding(cmd, where, classify(stmt), stmt.text))
+        found.append(effect_finding(cmd, where, classify(stmt), stmt.text))
     return found
 
 
@@ -149,7 +174,10 @@ _UNSEEN = Effect(Category.WRITE, Risk.HIGH, "runs SQL interlock cannot see")
 def _meta_command(line: str) -> Effect | None:
     """psql ``\\`` and sqlite ``.`` commands; ``\\!``/``.shell``/``.read`` hide work."""
     if line.startswith("\\"):
-        name = line[1:].split(" ", 1)[0]
+        name, _, rest = line[1:].partition(" ")
+        output = _psql_output(name, rest)
+        if output is not None:
+            return output
         if name.startswith(("!", "i", "o", "w", "copy", "g", "gexec", "ir")):
             return _UNSEEN
         return Effect(Category.READ, Risk.NONE, "a psql meta-command")
@@ -176,7 +204,32 @@ def _meta_command(line: str) -> Effect | None:
     return None
 
 
-def _unseen(cmd: SimpleCommand, where: _Target, what: str) -> Finding:
+def _psql_output(name: str, rest: str) -> Effect | None:
+    """``\\o FILE``, ``\\g FILE``, ``\\w FILE`` and ``\\copy ... TO|FROM FILE`` only move
+    rows to or from a local file, which ``_psql_files`` judges; a pipe or ``PROGRAM``
+    runs a command (clients.py walks it) and stays unseen here."""
+    words = rest.lower().split()
+    if "|" in rest or "program" in words:
+        return None
+    if name in ("o", "out", "g", "gx", "w", "write"):
+        return Effect(Category.READ, Risk.NONE, f"\\{name} sends output to a file")
+    if name != "copy":
+        return None
+    if "from" in _outside_parentheses(rest).lower().split():
+        return Effect(Category.WRITE, Risk.MEDIUM, "\\copy ... FROM loads rows from a file")
+    return Effect(Category.READ, Risk.NONE, "\\copy ... TO reads rows into a file")
+
+
+def _outside_parentheses(text: str) -> str:
+    """``text`` without its parenthesised parts: ``\\copy (SELECT ... FROM t) TO f``."""
+    kept, depth = [], 0
+    for ch in text:
+        depth += (ch == "(") - (ch == ")")
+        kept.append(ch if depth == 0 and ch != ")" else " ")
+    return "".join(kept)
+
+
+def _unseen(cmd: SimpleCommand, where: SqlTarget, what: str) -> Finding:
     return finding(
         SQL_UNSEEN,
         cmd,
@@ -188,7 +241,8 @@ def _unseen(cmd: SimpleCommand, where: _Target, what: str) -> Finding:
     )
 
 
-def _info(cmd: SimpleCommand, where: _Target, what: str) -> Finding:
+def info_finding(cmd: SimpleCommand, where: SqlTarget, what: str) -> Finding:
+    """A read that runs no SQL at all: help, version, a listing, a read-only session."""
     return finding(
         SQL_READ,
         cmd,
@@ -201,7 +255,7 @@ def _info(cmd: SimpleCommand, where: _Target, what: str) -> Finding:
     )
 
 
-class _Parsed:
+class ClientOptions:
     """Options of a client that matter: SQL texts, script files, host, database."""
 
     def __init__(self) -> None:
@@ -213,7 +267,7 @@ class _Parsed:
         self.readonly = False
 
 
-def _parse(
+def parse_options(
     args: tuple[str, ...],
     *,
     sql_opts: frozenset[str],
@@ -222,13 +276,13 @@ def _parse(
     value_opts: frozenset[str],
     info_opts: frozenset[str],
     attached_opts: frozenset[str] = frozenset(),
-) -> _Parsed:
+) -> ClientOptions:
     """Read a client's options the way getopt does, clusters (``-Bse SQL``) included.
 
     ``attached_opts`` take a value only when it is attached (mysql's ``-pSECRET``), so
     the rest of their cluster is that value and never more options.
     """
-    p = _Parsed()
+    p = ClientOptions()
     takes = sql_opts | file_opts | host_opts | value_opts
     i = 0
     while i < len(args):
@@ -264,7 +318,7 @@ def _is_cluster(arg: str, known: frozenset[str]) -> bool:
 
 def _unclustered(
     arg: str,
-    p: _Parsed,
+    p: ClientOptions,
     takes: frozenset[str],
     info_opts: frozenset[str],
     attached_opts: frozenset[str],
@@ -298,14 +352,35 @@ _PSQL = {
 
 
 def _psql(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
-    p = _parse(cmd.args, **_PSQL)
-    dbname = _option(cmd.args, ("-d", "--dbname")) or (p.positional[0] if p.positional else "")
-    host = p.host or uri_host(dbname) or cmd.assignments.get("PGHOST") or _uri_in(p.positional)
-    where = _remote(ctx, host, f"database {dbname or 'default'}")
-    return _run_client(cmd, where, p, "psql")
+    p = parse_options(cmd.args, **_PSQL)
+    dbname = option_value(cmd.args, ("-d", "--dbname")) or (p.positional[0] if p.positional else "")
+    host = p.host or uri_host(dbname) or cmd.assignments.get("PGHOST") or uri_in(p.positional)
+    where = remote_target(ctx, host, f"database {dbname or 'default'}")
+    files = [
+        option_value(cmd.args, (o, long)) for o, long in (("-o", "--output"), ("-L", "--log-file"))
+    ]
+    files += [path for text in p.sql for path in _psql_files(text)]
+    found = run_client(cmd, where, p, "psql")
+    return found + [_file_write(cmd, ctx, f) for f in files if f and not f.startswith("|")]
 
 
-def _option(args: tuple[str, ...], names: tuple[str, ...]) -> str | None:
+#: psql meta-commands that write their file argument on the client (psql(1)).
+_PSQL_FILE = re.compile(r"\\(?:o|out|g|gx|w|write)(?![A-Za-z])\s*(?:\([^)]*\)\s*)?([^|\s]\S*)")
+_COPY_TO = re.compile(r"\bto\s+('[^']*'|\S+)", re.IGNORECASE)
+
+
+def _psql_files(text: str) -> list[str]:
+    """Local files written by ``\\o FILE``, ``\\g FILE``, ``\\w FILE`` and ``\\copy ...
+    TO FILE`` (not ``STDOUT``/``PSTDOUT``/``PROGRAM``: those are no file)."""
+    paths = [m.strip("'") for m in _PSQL_FILE.findall(text)]
+    for line in text.splitlines():
+        if line.lstrip().lower().startswith("\\copy"):
+            paths += [m.strip("'") for m in _COPY_TO.findall(line)]
+    return [p for p in paths if p.lower() not in ("stdout", "pstdout", "program")]
+
+
+def option_value(args: tuple[str, ...], names: tuple[str, ...]) -> str | None:
+    """The value of the first of ``names``: ``-h db``, ``--host=db`` or ``-hdb``."""
     for i, arg in enumerate(args):
         if arg in names and i + 1 < len(args):
             return args[i + 1]
@@ -317,11 +392,14 @@ def _option(args: tuple[str, ...], names: tuple[str, ...]) -> str | None:
     return None
 
 
-def _uri_in(words: list[str]) -> str | None:
+def uri_in(words: list[str]) -> str | None:
+    """The host of the first connection URI among ``words``: where a bare DSN points."""
     return next((h for h in map(uri_host, words) if h), None)
 
 
-def _run_client(cmd: SimpleCommand, where: _Target, p: _Parsed, name: str) -> list[Finding]:
+def run_client(cmd: SimpleCommand, where: SqlTarget, p: ClientOptions, name: str) -> list[Finding]:
+    """Findings for everything a client session runs: SQL from its options and stdin,
+    scripts it cannot see, else the interactive session itself (never nothing)."""
     found: list[Finding] = []
     for sql in p.sql:
         found += judge_sql(cmd, where, sql)
@@ -332,12 +410,12 @@ def _run_client(cmd: SimpleCommand, where: _Target, p: _Parsed, name: str) -> li
         found += judge_sql(cmd, where, cmd.stdin)
     if found:
         if p.readonly:
-            return [_info(cmd, where, f"{name} opened read-only")]
+            return [info_finding(cmd, where, f"{name} opened read-only")]
         return found
     if p.info:
-        return [_info(cmd, where, f"{name} lists databases or prints its version")]
+        return [info_finding(cmd, where, f"{name} lists databases or prints its version")]
     if p.readonly:
-        return [_info(cmd, where, f"{name} opened read-only")]
+        return [info_finding(cmd, where, f"{name} opened read-only")]
     return [_unseen(cmd, where, f"an interactive {name} session")]
 
 
@@ -356,16 +434,16 @@ _MYSQL = {
 
 
 def _mysql(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
-    p = _parse(cmd.args, **_MYSQL)
-    host = p.host or cmd.assignments.get("MYSQL_HOST") or _uri_in(p.positional)
-    db = _option(cmd.args, ("-D", "--database")) or (p.positional[0] if p.positional else "")
-    return _run_client(cmd, _remote(ctx, host, f"database {db or 'default'}"), p, cmd.program)
+    p = parse_options(cmd.args, **_MYSQL)
+    host = p.host or cmd.assignments.get("MYSQL_HOST") or uri_in(p.positional)
+    db = option_value(cmd.args, ("-D", "--database")) or (p.positional[0] if p.positional else "")
+    return run_client(cmd, remote_target(ctx, host, f"database {db or 'default'}"), p, cmd.program)
 
 
 _EMBEDDED_VALUES = word_table(
     """
         -cmd -init -separator -newline -nullvalue -lookaside -pagecache -mmap -heap -vfs
-        -maxsize -s -c -f
+        -maxsize -s -c -f -e --execute -D --database -l --logfile --liteclirc
     """
 )
 
@@ -374,14 +452,18 @@ def _embedded(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
     """sqlite3 / duckdb: ``PROG [opts] [DBFILE] [SQL]``; a workspace file is local data."""
     args = cmd.args
     if {"-help", "--help", "-version", "--version", "-h"} & set(args):
-        return (_info(cmd, _Target(Scope.WORKSPACE, cmd.program, None), "help or version"),)
-    p = _Parsed()
+        return (
+            info_finding(cmd, SqlTarget(Scope.WORKSPACE, cmd.program, None), "help or version"),
+        )
+    p = ClientOptions()
     i = 0
     while i < len(args):
         arg = args[i]
         value = args[i + 1] if i + 1 < len(args) else ""
-        if arg in ("-cmd", "-s", "-c"):
+        if arg in ("-cmd", "-s", "-c", "-e", "--execute"):
             p.sql.append(value)
+        elif arg in ("-D", "--database"):
+            p.positional.insert(0, value)
         elif arg in ("-init", "-f"):
             p.files.append(value)
         elif arg in ("-readonly", "--readonly", "-safe"):
@@ -393,161 +475,68 @@ def _embedded(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
         i += 1 + (1 if arg in _EMBEDDED_VALUES else 0)
     db = p.positional[0] if p.positional else ":memory:"
     p.sql += p.positional[1:]
-    where = _local_db(ctx, db, cmd.program)
-    found = _run_client(cmd, where, p, cmd.program)
+    where = local_target(ctx, db, cmd.program)
+    found = run_client(cmd, where, p, cmd.program)
     if protected(db, ctx) and any(f.category is not Category.READ for f in found):
         return [self_tamper(SQL_SELF_TAMPER, cmd, db, "change the database")]
-    return found
+    texts = [*p.sql, cmd.stdin or ""]
+    return found + [_file_write(cmd, ctx, path) for path in _written_files(texts)]
 
 
-def _local_db(ctx: CommandContext, db: str, program: str) -> _Target:
+#: Statements with which a local engine writes a file of its own choosing: ``COPY ...
+#: TO 'f'`` (DuckDB), ``EXPORT DATABASE 'dir'`` (DuckDB), ``VACUUM INTO 'f'`` (SQLite).
+_FILE_TARGET = re.compile(
+    r"\b(?:TO|EXPORT\s+DATABASE|VACUUM(?:\s+\w+)?\s+INTO)\s+('(?:[^']|'')*'|\"[^\"]*\")",
+    re.IGNORECASE,
+)
+#: sqlite dot-commands that write the file they name (``.backup`` names it last).
+_FILE_DOTS = ("output", "once", "save", "backup", "excel")
+
+
+def _written_files(texts: list[str]) -> list[str]:
+    """The files that SQL and dot-commands in ``texts`` write on this machine."""
+    paths: list[str] = []
+    for text in texts:
+        for line in text.splitlines():
+            name, _, rest = line.strip().partition(" ")
+            args = [a for a in rest.split() if not a.startswith("-")]
+            if name[1:] in _FILE_DOTS and name[:1] == "." and args:
+                paths.append(args[-1].strip("'\""))
+        for stmt in split_sql("\n".join(ln for ln in text.splitlines() if ln[:1] != ".")):
+            if stmt.words[0] in ("COPY", "EXPORT", "VACUUM"):
+                paths += [m[1:-1].replace("''", "'") for m in _FILE_TARGET.findall(stmt.text)]
+    return [path for path in paths if path and not path.startswith("|")]
+
+
+def _file_write(cmd: SimpleCommand, ctx: CommandContext, path: str) -> Finding:
+    """Writing ``path`` from a local engine, judged as a redirect to it would be."""
+    if protected(path, ctx):
+        return self_tamper(SQL_SELF_TAMPER, cmd, path, "overwrite")
+    where = place(path, ctx)
+    later = runs_later(path, ctx.cwd)
+    outside = where.scope is not Scope.WORKSPACE and not where.temp
+    return finding(
+        SQL_FILE_WRITE,
+        cmd,
+        scope=Scope.HOST if outside or later else Scope.WORKSPACE,
+        target=path,
+        explanation=f"{cmd.program} writes {path}: {later or where.why}",
+        risk=Risk.MEDIUM if later else where.risk if outside else Risk.LOW,
+        category=Category.WRITE,
+    )
+
+
+def local_target(ctx: CommandContext, db: str, program: str) -> SqlTarget:
+    """A database file: workspace data inside the workspace or a temp dir, the host's
+    outside it, and a MotherDuck (``md:``) name a server."""
     name = f"{program} {db}"
     if db.startswith(("md:", "motherduck:")):
-        return _Target(Scope.REMOTE, name, ctx.resolve_environment("hosts", None))
+        return SqlTarget(Scope.REMOTE, name, ctx.resolve_environment("hosts", None))
     if db in (":memory:", ""):
-        return _Target(Scope.WORKSPACE, name, None)
+        return SqlTarget(Scope.WORKSPACE, name, None)
     where = place(db, ctx)
     local = where.scope is Scope.WORKSPACE or where.temp
-    return _Target(Scope.WORKSPACE if local else Scope.HOST, name, None)
-
-
-def _query_client(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
-    """clickhouse-client, cqlsh, sqlcmd (both the ODBC and the Go flavour), usql."""
-    args = cmd.args
-    if {"--help", "-h", "-?", "--version", "-V"} & set(args) and len(args) <= 2:
-        return (_info(cmd, _Target(Scope.REMOTE, cmd.program, None), "help or version"),)
-    sub = args[0] if args and not args[0].startswith("-") else ""
-    if cmd.program == "sqlcmd" and sub and sub != "query":
-        return (_sqlcmd_admin(cmd, ctx, sub),)
-    text_opt = {"-t"} if sub == "query" else set()
-    p = _parse(
-        args[1:] if sub == "query" else args,
-        sql_opts=frozenset({"-q", "--query", "-e", "--execute", "-Q", "--text", *text_opt}),
-        file_opts=frozenset({"-i", "--input-file", "-f", "--file", "--queries-file"}),
-        host_opts=frozenset({"--host", "-S", "--server"}),
-        value_opts=word_table(
-            """
-        -u --user -U --port -P --password -d --database -k --keyspace --format
-    """
-        ),
-        info_opts=frozenset(),
-    )
-    if sub == "query":
-        p.sql += p.positional
-    elif cmd.program in ("cqlsh", "usql") and p.positional:
-        p.host = p.host or p.positional[0]
-    host = p.host or _option(args, ("-h",)) or _uri_in(p.positional)
-    return _run_client(cmd, _remote(ctx, host, cmd.program), p, cmd.program)
-
-
-def _sqlcmd_admin(cmd: SimpleCommand, ctx: CommandContext, sub: str) -> Finding:
-    where = _Target(Scope.HOST, "sqlcmd", None)
-    if sub in ("config", "open", "ls", "info") or sub.startswith("-"):
-        return _info(cmd, where, f"sqlcmd {sub} reads local settings")
-    if sub in ("delete", "stop", "uninstall"):
-        return finding(
-            SQL_DESTRUCTIVE,
-            cmd,
-            scope=Scope.HOST,
-            target="a local SQL Server container",
-            explanation=f"sqlcmd {sub} removes or stops a local database server",
-            risk=Risk.HIGH,
-        )
-    del ctx
-    return finding(
-        SQL_WRITE,
-        cmd,
-        scope=Scope.HOST,
-        target="a local SQL Server container",
-        explanation=f"sqlcmd {sub} installs or starts a local database server",
-    )
-
-
-def _pg_admin(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
-    """pg_dump/mysqldump read; dropdb/pg_restore --clean destroy; createdb creates."""
-    args = cmd.args
-    host = _option(args, ("-h", "--host")) or cmd.assignments.get("PGHOST") or _uri_in(list(args))
-    names = operands(args, _ADMIN_VALUES)
-    where = _remote(ctx, host, f"database {names[-1] if names else 'default'}")
-    prog = cmd.program
-    if {"--help", "--version", "-V", "-?"} & set(args):
-        return (_info(cmd, where, f"{prog} help"),)
-    effect = _PG_EFFECTS.get(prog)
-    if prog in ("pg_restore", "mongorestore") and ({"-c", "--clean", "--drop"} & set(args)):
-        effect = Effect(Category.REPLACE, Risk.HIGH, f"{prog} drops objects before recreating")
-    if prog == "mysqladmin":
-        effect = _mysqladmin(names)
-    if effect is None:
-        effect = Effect(Category.WRITE, Risk.MEDIUM, f"{prog} changes the database")
-    return (_effect_finding(cmd, where, effect, " ".join(args)),)
-
-
-_ADMIN_VALUES = frozenset(
-    {
-        "-h",
-        "--host",
-        "-p",
-        "--port",
-        "-U",
-        "-u",
-        "--user",
-        "--username",
-        "-d",
-        "--dbname",
-        "-f",
-        "--file",
-        "-j",
-        "--jobs",
-        "-n",
-        "--schema",
-        "-t",
-        "--table",
-        "-F",
-        "--format",
-        "-S",
-        "--socket",
-        "-T",
-        "--exclude-table",
-        "-N",
-        "--exclude-schema",
-        "-E",
-        "--encoding",
-        "--role",
-        "-O",
-        "--owner",
-        "--tablespace",
-        "-l",
-        "--locale",
-        "-e",
-        "-P",
-        "--password",
-    }
-)
-
-
-def _mysqladmin(names: list[str]) -> Effect:
-    verb = names[0] if names else "status"
-    if verb in ("drop", "shutdown", "kill", "purge"):
-        return Effect(Category.DELETE, Risk.HIGH, f"mysqladmin {verb} destroys or stops")
-    if verb in ("status", "ping", "variables", "processlist", "version", "extended-status"):
-        return Effect(Category.READ, Risk.NONE, f"mysqladmin {verb} reads server state")
-    return Effect(Category.WRITE, Risk.MEDIUM, f"mysqladmin {verb} changes the server")
-
-
-_PG_EFFECTS: Mapping[str, Effect] = {
-    "pg_dump": Effect(Category.READ, Risk.NONE, "pg_dump reads a database"),
-    "pg_dumpall": Effect(Category.READ, Risk.NONE, "pg_dumpall reads every database"),
-    "mysqldump": Effect(Category.READ, Risk.NONE, "mysqldump reads a database"),
-    "mariadb-dump": Effect(Category.READ, Risk.NONE, "mariadb-dump reads a database"),
-    "mongodump": Effect(Category.READ, Risk.NONE, "mongodump reads a database"),
-    "pg_isready": Effect(Category.READ, Risk.NONE, "pg_isready checks a server"),
-    "dropdb": Effect(Category.DELETE, Risk.CRITICAL, "dropdb deletes a whole database"),
-    "dropuser": Effect(Category.PRIVILEGE, Risk.HIGH, "dropuser removes a role"),
-    "createuser": Effect(Category.PRIVILEGE, Risk.HIGH, "createuser adds a role"),
-    "createdb": Effect(Category.CREATE, Risk.LOW, "createdb creates a database"),
-    "pg_restore": Effect(Category.WRITE, Risk.MEDIUM, "pg_restore loads a dump"),
-    "mongorestore": Effect(Category.WRITE, Risk.MEDIUM, "mongorestore loads a dump"),
-}
+    return SqlTarget(Scope.WORKSPACE if local else Scope.HOST, name, None)
 
 
 HANDLERS: Mapping[str, Handler] = {
@@ -559,12 +548,7 @@ HANDLERS: Mapping[str, Handler] = {
     "sqlite3": _embedded,
     "sqlite": _embedded,
     "duckdb": _embedded,
-    "clickhouse-client": _query_client,
-    "cqlsh": _query_client,
-    "sqlcmd": _query_client,
-    "usql": _query_client,
-    **dict.fromkeys(_PG_EFFECTS, _pg_admin),
-    "mysqladmin": _pg_admin,
+    "litecli": _embedded,
 }
 
 RULES: tuple[Rule, ...] = (
@@ -574,5 +558,6 @@ RULES: tuple[Rule, ...] = (
     SQL_PRIVILEGE,
     SQL_UNSEEN,
     SQL_OPAQUE,
+    SQL_FILE_WRITE,
     SQL_SELF_TAMPER,
 )

@@ -6,7 +6,9 @@ a PostgreSQL dollar-quoted body (``$fn$ ... $fn$``) does not end a statement, an
 words of strings and comments never count as keywords (``SELECT 'DROP TABLE x'`` is a
 read). Each statement is then judged by its leading keywords, following the statement
 forms of PostgreSQL, MySQL and SQLite: DROP, TRUNCATE, DELETE or UPDATE without a
-real WHERE, ALTER ... DROP, GRANT/REVOKE and role changes are the destructive ones.
+real WHERE, ALTER ... DROP, GRANT/REVOKE and role changes are the destructive ones;
+InfluxQL's DROP MEASUREMENT, SERIES, SHARD and RETENTION POLICY delete data as DROP
+TABLE does.
 A statement that is not recognised is a write of medium risk, never a read. CALL,
 EXECUTE and EXEC run stored code the text does not show, and a DO block is
 procedural: both are opaque, except a PL/pgSQL DO block of plain statements, which is
@@ -272,8 +274,8 @@ def _drop(words: tuple[str, ...]) -> Effect:
         return Effect(Category.DELETE, Risk.CRITICAL, f"DROP {kind} deletes everything in it")
     if kind in ("USER", "ROLE", "LOGIN", "GROUP", "OWNED", "POLICY"):
         return Effect(Category.PRIVILEGE, Risk.HIGH, f"DROP {kind} removes access control")
-    if kind in ("TABLE", "COLLECTION"):
-        return Effect(Category.DELETE, Risk.HIGH, "DROP TABLE deletes the table and its rows")
+    if kind in ("TABLE", "COLLECTION", "MEASUREMENT", "SERIES", "SHARD", "RETENTION"):
+        return Effect(Category.DELETE, Risk.HIGH, f"DROP {kind} deletes it and its rows")
     return Effect(Category.DELETE, Risk.MEDIUM, f"DROP {kind} deletes a database object")
 
 
