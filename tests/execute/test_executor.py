@@ -69,12 +69,14 @@ def test_a_held_command_waits_for_two_approvals_then_runs(
     request_id = first.split(":", 1)[0]
     assert request_id.startswith("req-"), first
     assert "hold (pending)" in first
+    # the votes come once it says it waits (sooner, it may find the request approved
+    # already and have nothing to wait for)
+    assert "waiting for approval" in proc.stderr.readline()
     assert not (tmp_path / "log").exists()  # nothing ran while pending
     gateway.vote(request_id, "bob")
     gateway.vote(request_id, "carol")
     out, err = proc.communicate(timeout=90)
     assert proc.returncode == 0, err
-    assert "waiting for approval" in err
     assert "stub terraform ['destroy', '-auto-approve']" in out
     assert '"argv": ["destroy", "-auto-approve"]' in (tmp_path / "log").read_text()
 

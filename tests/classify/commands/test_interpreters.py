@@ -82,6 +82,21 @@ from tests.classify.commands.localtools import (
         ("osascript -e 'display notification \"done\"'", Verdict.ALLOW, "code-inline-read"),
         ("pwsh -c 'Remove-Item -Recurse C:\\\\data'", Verdict.ASK, "code-inline-delete"),
         ("bash deploy.sh", Verdict.ALLOW, "code-script-file"),
+        # argv forms and delimited shell strings (codecommands.py)
+        ("ruby -e 'exec \"rm\", \"-rf\", \"/\"'", Verdict.DENY, "fs-delete"),
+        ("ruby -e 'system \"ls\", \"-l\"'", Verdict.ALLOW, "local-read"),
+        ("ruby -e 'system(\"rm\", \"-rf\", dir)'", Verdict.HOLD, "code-inline-opaque"),
+        ("perl -e 'qx{rm -rf /}'", Verdict.DENY, "fs-delete"),
+        ("perl -e 'qx[rm -rf /]'", Verdict.DENY, "fs-delete"),
+        ("perl -e 'system(\"rm\", \"-rf\", \"/\")'", Verdict.DENY, "fs-delete"),
+        ("perl -e 'exec \"rm\", \"-rf\", \"$d\"'", Verdict.HOLD, "code-inline-opaque"),
+        ("bun -e 'Bun.spawnSync([\"rm\",\"-rf\",\"/\"])'", Verdict.DENY, "fs-delete"),
+        ("bun -e 'await Bun.$`rm -rf /`'", Verdict.DENY, "fs-delete"),
+        ("bun -e 'await $`ls -l`'", Verdict.ALLOW, "local-read"),
+        ("deno eval 'new Deno.Command(\"rm\", {args: [\"-rf\", \"/\"]}).outputSync()'",
+         Verdict.DENY, "fs-delete"),
+        ("node -e \"require('child_process').spawnSync('rm', ['-rf', x])\"", Verdict.HOLD,
+         "code-inline-opaque"),
     ],
 )  # fmt: skip
 def test_interpreter_table(line: str, expected: Verdict, rule: str) -> None:

@@ -102,6 +102,17 @@ def findings(line: str, ctx: CommandContext = CTX) -> list[Finding]:
         ("oc policy add-role-to-user admin me", "k8s-privilege", Category.PRIVILEGE),
         ("kubectl create token ci-bot --duration=24h", "k8s-privilege", Category.PRIVILEGE),
         ("kubectl debug node/worker-1 -it --image=ubuntu", "k8s-privilege", Category.PRIVILEGE),
+        # a pod with its node's powers, as docker run --privileged has the host's
+        (
+            "kubectl run pwn --image=alpine --privileged -- rm -rf /host",
+            "k8s-privilege",
+            Category.PRIVILEGE,
+        ),
+        (
+            """kubectl run t --image=a --overrides='{"spec":{"hostPID": true}}'""",
+            "k8s-privilege",
+            Category.PRIVILEGE,
+        ),
         ("kubectl debug web -it --image=busybox", "k8s-create", Category.CREATE),
         ("kubectl alpha frob", "k8s-unknown", Category.WRITE),
         ("kubectl delete pod web --dry-run", "k8s-read", Category.READ),

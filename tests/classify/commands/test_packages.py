@@ -22,6 +22,7 @@ from tests.classify.commands.localtools import (
         ("yarn teardown", Verdict.HOLD, "pkg-script-destructive"),
         ("pnpm run db:drop", Verdict.HOLD, "pkg-script-destructive"),
         ("yarn build", Verdict.ALLOW, "pkg-project"),
+        ("npm run remove-cache", Verdict.ALLOW, "pkg-project"),
         ("yarn remove lodash", Verdict.ALLOW, "pkg-project"),
         ("npm test", Verdict.ALLOW, "pkg-project"),
         ("npm uninstall left-pad", Verdict.ALLOW, "pkg-project"),

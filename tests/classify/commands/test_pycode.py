@@ -30,6 +30,11 @@ from interlock.classify.commands.pycode import analyse
                                                             ("dynamic", None)]),
         ("import ctypes", [("dynamic", None)]),
         ("print('shutil.rmtree(\"/\")')", []),
+        ("import boto3; boto3.client('rds').delete_db_instance(X='p')",
+         [("remote", "boto3.client('rds').delete_db_instance")]),
+        ("import sqlite3; sqlite3.connect('a.db').execute('DROP TABLE t')",
+         [("remote", "DROP TABLE t")]),
+        ("import sqlite3; sqlite3.connect('a.db').execute(q)", [("remote", None)]),
     ],
 )  # fmt: skip
 def test_effects(source: str, kinds: list[tuple[str, str | None]]) -> None:

@@ -51,6 +51,7 @@ FAMILIES: tuple[str, ...] = (
     "ansible",
     "salt",
     "parallelshell",
+    "gitops",
 )
 
 

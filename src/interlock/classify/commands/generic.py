@@ -122,12 +122,6 @@ def destructive_word(cmd: SimpleCommand) -> str | None:
     return None
 
 
-def destructive_name(word: str) -> bool:
-    """Whether a name (a subcommand, a project script) says it destroys something:
-    ``destroy``, ``db-drop``, ``teardown_all``."""
-    return _has_verb(word, frozenset())
-
-
 def _has_verb(word: str, extra: frozenset[str]) -> bool:
     lowered = word.lower()
     if lowered in extra or lowered in DESTRUCTIVE_VERBS:

@@ -95,9 +95,10 @@ _TABLE: dict[str, str] = {
         curl curlie http https wget wget2 xh xhs
     """,
     "interpreters": """
-        R Rscript awk bash bun busybox-awk csh dash deno expect fish gawk julia ksh lua
-        luajit mawk nawk node nodejs osascript perl php powershell pwsh pypy pypy3
-        python python2 python3 python3.11 python3.12 python3.13 ruby sh tclsh tcsh wish
+        R Rscript awk bash bun busybox-awk csh dash deno expect fish gawk groovy
+        groovysh jrunscript jshell julia kotlin kotlinc kotlinc-jvm ksh lua luajit mawk
+        nawk node nodejs osascript perl php powershell pwsh pypy pypy3 python python2
+        python3 python3.11 python3.12 python3.13 ruby scala scala-cli sh tclsh tcsh wish
         zsh
     """,
     "containers": """
@@ -148,6 +149,9 @@ _TABLE: dict[str, str] = {
     "parallelshell": """
         clush mussh parallel-nuke parallel-rsync parallel-scp parallel-slurp
         parallel-ssh pdcp pdsh pnuke prsync pscp pscp.pssh pslurp pssh rpdcp
+    """,
+    "gitops": """
+        argocd flux
     """,
 }
 

@@ -1,14 +1,21 @@
 """Interpreters given code inline: python -c, node -e, perl -e, ruby -e, php -r,
 lua -e, Rscript -e, julia -e, expect -c (and Tcl on standard input), deno eval, bun -e,
-osascript -e, pwsh -c, and awk programs.
+osascript -e, pwsh -c, awk programs and the JVM's groovy, kotlin, scala, jshell and
+jrunscript.
 
 Inline code is a command line in another language, so the shell's rules still apply
-to what it does. Python is parsed with ``ast`` (pycode.py). The other languages are
+to what it does. Python is parsed with ``ast`` (pycode.py, with cloud SDK calls and
+SQL sent to database drivers read by pysdk.py). The other languages are
 searched for the few idioms that delete, write or run commands (``fs.rmSync``,
 ``child_process.execSync``, ``FileUtils.rm_rf``, ``unlink``, ``system``, backticks);
 a literal command string found there is classified as shell, recursively, and a
-literal path by its place. Code in those languages that uses anything beyond plain
-output is not understood and asks; code that builds code (``eval``) is opaque.
+literal path by its place; a command given as its argument words (``exec "rm",
+"-rf", "/"``) or in a delimited string (``qx{...}``, Bun's ``$`...```) is found by
+codecommands.py and judged the same way. Code in those languages that uses anything
+beyond plain output is not understood and asks; code that builds code (``eval``) is
+opaque. PowerShell (powershell.py), awk (awkcode.py) and the JVM languages
+(jvmcode.py) have their own readers; their handlers stay here so this family owns
+their programs.
 
 A script file (``python tool.py``, ``node x.js``, ``bash x.sh``) cannot be read
 here (classification does no I/O): inside the workspace it counts as local work and
@@ -21,8 +28,12 @@ import re
 from collections.abc import Iterable, Mapping
 
 from interlock.classify.command import CommandContext, Handler, Rule, SimpleCommand, finding
+from interlock.classify.commands.codecommands import commands_in
+from interlock.classify.commands.jvmcode import FLAGS as JVM_FLAGS
 from interlock.classify.commands.paths import delete_finding, place, read_finding, write_finding
 from interlock.classify.commands.pycode import Effect, analyse
+from interlock.classify.commands.pysdk import RULES as SDK_RULES
+from interlock.classify.commands.pysdk import judge_remote
 from interlock.models import Action, ActionKind, Category, Finding, Risk, Scope, Target
 
 CODE_READ = Rule(
@@ -133,6 +144,8 @@ def _judge_effect(effect: Effect, cmd: SimpleCommand, ctx: CommandContext) -> li
 
     if effect.kind == "dynamic":
         return [_opaque(cmd, f"{effect.call} builds code at run time")]
+    if effect.remote is not None:
+        return judge_remote(effect.remote, cmd, ctx)
     if effect.value is None and effect.kind in ("run", "delete", "write"):
         return [_opaque(cmd, f"{effect.call} with a computed argument")]
     value = effect.value or ""
@@ -353,6 +366,12 @@ def judge_code(language: str, code: str, cmd: SimpleCommand, ctx: CommandContext
     from interlock.classify.commands.files import FS_SELF_TAMPER
 
     found: list[Finding] = []
+    commands, code = commands_in(language, code)
+    for text in commands:
+        if text is None:
+            found.append(_opaque(cmd, f"{language} code running a command built at run time"))
+        else:
+            found += [_ran(cmd, text), *shell_findings(text, cmd, ctx)]
     for pattern, kind in _IDIOMS[language]:
         for match in re.finditer(pattern, code):
             groups = match.groupdict()
@@ -458,83 +477,10 @@ def _runner(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
     )
 
 
-_AWK_SYSTEM = re.compile(r"""\bsystem\s*\(\s*(?:"(?P<dq>(?:[^"\\]|\\.)*)"\s*\)|(?P<expr>))""")
-#: ``print | "cmd"`` and ``"cmd" | getline``, the command string possibly in parentheses
-#: (``while (("cmd") | getline)``): awk hands the string to ``sh -c``.
-_AWK_PIPE = re.compile(
-    r"""(?:\|&?\s*\(*\s*"(?P<out>(?:[^"\\]|\\.)*)"|"(?P<inp>(?:[^"\\]|\\.)*)"\s*\)*\s*\|&?\s*getline)"""
-)
-_AWK_REDIRECT = re.compile(
-    r"""\bprintf?\b[^;{}]*?(?P<op>>>?)\s*(?P<target>"(?:[^"\\]|\\.)*"|[^;}\s]+)"""
-)
-_AWK_VALUES = frozenset({"-F", "-v", "-f", "--file", "--assign", "--field-separator"})
-
-
 def _awk(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
-    from interlock.classify.commands.files import FS_SELF_TAMPER
+    from interlock.classify.commands.awkcode import judge_awk
 
-    args = cmd.args
-    script_files = [args[i + 1] for i, a in enumerate(args[:-1]) if a in ("-f", "--file")]
-    script_files += [a[2:] for a in args if a.startswith("-f") and len(a) > 2]
-    if script_files:
-        return tuple(_script(cmd, ctx, f) for f in script_files)
-    words = _awk_operands(args)
-    if not words:
-        return (read_finding(CODE_READ, cmd, "awk help or version"),)
-    source = words[0]
-    found: list[Finding] = []
-    for match in _AWK_SYSTEM.finditer(source):
-        text = match.group("dq")
-        found += (
-            shell_findings(text, cmd, ctx)
-            if text is not None
-            else [_opaque(cmd, "awk system() with a computed command")]
-        )
-    for match in _AWK_PIPE.finditer(source):
-        found += shell_findings(match.group("out") or match.group("inp") or "", cmd, ctx)
-    piped = re.search(r"(?:print|printf)[^;{}]*\|(?!\|)|\|&?\s*getline", source)
-    if piped and not found:
-        found.append(_opaque(cmd, "awk pipes to a computed command"))
-    # parenthesised groups blanked: ``print ($1 > 0)`` compares, it does not redirect
-    for match in _AWK_REDIRECT.finditer(_strip_parens(source)):
-        target = match.group("target")
-        if target.startswith('"') and target.endswith('"'):
-            found.append(write_finding(CODE_WRITE, cmd, ctx, target[1:-1], FS_SELF_TAMPER))
-        else:
-            found.append(
-                _found(cmd, CODE_WRITE, cmd.program, "awk writes to a file named at run time")
-            )
-    return found or (read_finding(CODE_READ, cmd, "an awk program"),)
-
-
-def _awk_operands(args: tuple[str, ...]) -> list[str]:
-    out: list[str] = []
-    skip = False
-    for arg in args:
-        if skip:
-            skip = False
-        elif arg in _AWK_VALUES:
-            skip = True
-        elif not arg.startswith("-") or out:
-            out.append(arg)
-    return out
-
-
-def _strip_parens(program: str) -> str:
-    """Blank parenthesised groups so ``print ($1 > 0)`` is not read as a redirect."""
-    out: list[str] = []
-    depth = 0
-    in_string = False
-    for i, ch in enumerate(program):
-        if ch == '"' and (i == 0 or program[i - 1] != "\\"):
-            in_string = not in_string
-        if not in_string and ch == "(" and not program[:i].rstrip().endswith(("system", "close")):
-            depth += 1
-        elif not in_string and ch == ")" and depth:
-            depth -= 1
-            continue
-        out.append(" " if depth else ch)
-    return "".join(out)
+    return judge_awk(cmd, ctx)
 
 
 def _osascript(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
@@ -553,18 +499,20 @@ def _osascript(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
 
 
 def _pwsh(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
-    code = _inline(cmd.args, ("-c", "-Command", "-command", "/c"))
-    if code is None:
-        return (_script(cmd, ctx, next((a for a in cmd.args if not a.startswith("-")), None)),)
-    if re.search(r"(?i)Remove-Item|\brm\b|\bdel\b|rmdir|Clear-Content", code):
-        return (
-            _found(
-                cmd, CODE_DELETE, "PowerShell", "PowerShell code that deletes files", risk=Risk.HIGH
-            ),
-        )
-    if re.fullmatch(r"(?i)\s*(?:Write-(?:Host|Output)|echo|Get-\w+)\b[^;|]*", code):
-        return (read_finding(CODE_READ, cmd, "PowerShell output"),)
-    return (_found(cmd, CODE_WRITE, "PowerShell", "PowerShell code interlock does not analyse"),)
+    from interlock.classify.commands.powershell import judge_pwsh
+
+    return judge_pwsh(cmd, ctx)
+
+
+def _jvm_language(flags: tuple[str, ...]) -> Handler:
+    """groovy, kotlin, scala, jshell, jrunscript: judged in jvmcode.py."""
+
+    def handle(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
+        from interlock.classify.commands.jvmcode import judge_command
+
+        return judge_command(cmd, ctx, flags)
+
+    return handle
 
 
 def _shell_script(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
@@ -604,6 +552,7 @@ HANDLERS: Mapping[str, Handler] = {
     "expect": _language_handler("tcl", ("-c",)),
     **dict.fromkeys(("awk", "gawk", "mawk", "nawk", "busybox-awk"), _awk),
     "osascript": _osascript,
+    **{program: _jvm_language(flags) for program, flags in JVM_FLAGS.items()},
     "pwsh": _pwsh,
     "powershell": _pwsh,
     **dict.fromkeys(("bash", "sh", "zsh", "dash", "ksh", "fish", "tcsh", "csh"), _shell_script),
@@ -617,4 +566,5 @@ RULES: tuple[Rule, ...] = (
     CODE_OPAQUE,
     CODE_SCRIPT,
     CODE_NETWORK,
+    *SDK_RULES,
 )

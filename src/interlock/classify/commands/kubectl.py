@@ -218,6 +218,8 @@ def _judge(verb: str, rest: tuple[str, ...], words: Words, args: tuple[str, ...]
         return "k8s-privilege", None, None, f"mints a token for {' '.join(rest[1:2])}", False
     if verb == "debug" and any(r.startswith(("node/", "nodes/")) for r in rest):
         return "k8s-privilege", None, None, "opens a privileged pod on a node's host", False
+    if verb == "run" and _host_pod(words):
+        return "k8s-privilege", None, None, "runs a pod with its node's powers", False
     if verb in _CREATE:
         return "k8s-create", None, None, f"runs `{verb}` {' '.join(rest[:2])}", False
     if verb in _WRITE:
@@ -225,6 +227,20 @@ def _judge(verb: str, rest: tuple[str, ...], words: Words, args: tuple[str, ...]
     if verb in ("login", "logout", "project"):
         return "k8s-local", None, Risk.LOW, f"runs `{verb}` (local configuration)", False
     return "k8s-unknown", None, None, f"runs unknown verb `{verb}`", False
+
+
+#: What in ``kubectl run --overrides`` (or ``--privileged``) hands a pod its node: a
+#: privileged container, the node's process, network or IPC namespace, a host path.
+_HOST_POD = ('"privileged":true', '"hostpid":true', '"hostnetwork":true', '"hostipc":true')
+
+
+def _host_pod(words: Words) -> bool:
+    """``kubectl run --privileged`` or ``--overrides`` giving the pod the node's powers
+    (as ``docker run --privileged`` gives a container the host's)."""
+    if words.has("--privileged") and words.value("--privileged") not in ("false", "False"):
+        return True
+    overrides = "".join(words.values("--overrides")).lower().replace(" ", "")
+    return any(part in overrides for part in _HOST_POD) or '"hostpath"' in overrides
 
 
 def _judge_get(verb: str, rest: tuple[str, ...], words: Words, args: tuple[str, ...]) -> _Judged:

@@ -13,11 +13,11 @@ yank`` are remote deletes. Listing, showing, searching and auditing are reads.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from interlock.classify.command import CommandContext, Handler, Rule, SimpleCommand, finding
-from interlock.classify.commands.generic import destructive_name
 from interlock.classify.commands.paths import read_finding, word_table
 from interlock.models import Category, Finding, Risk, Scope
 
@@ -360,7 +360,7 @@ def _judge(cmd: SimpleCommand, manager: Manager, words: list[str]) -> Finding:
     if verb in manager.host or pair in manager.host:
         return _host(cmd, pair)
     script = _script(cmd.program, words)
-    if script and destructive_name(script):
+    if script and _SCRIPT_DESTROYS.intersection(_PARTS.split(script.lower())):
         return finding(
             PKG_SCRIPT_DESTROYS,
             cmd,
@@ -373,20 +373,27 @@ def _judge(cmd: SimpleCommand, manager: Manager, words: list[str]) -> Finding:
     return _project(cmd, pair)
 
 
+#: Words in a script's name that say it destroys infrastructure or data. Narrower than
+#: ``generic.DESTRUCTIVE_VERBS``: projects name everyday scripts ``remove-cache``,
+#: ``delete-dist`` or ``clean``, and a held script needs two approvers.
+_SCRIPT_DESTROYS = frozenset(
+    {"destroy", "teardown", "drop", "nuke", "purge", "wipe", "decommission", "obliterate"}
+    | {"terminate", "erase", "dropdb"}
+)
+_PARTS = re.compile(r"[-_:.]")
 #: Managers that run a project script named as their first word (``yarn build``).
 _BARE_SCRIPTS = frozenset({"yarn", "pnpm", "bun"})
 
 
 def _script(program: str, words: list[str]) -> str:
-    """The project script ``words`` run (``run NAME``, or a bare ``yarn NAME``), or "".
-    ``db:drop`` is read as ``db-drop``."""
+    """The project script ``words`` run (``run NAME``, or a bare ``yarn NAME``), or ""."""
     if words[0] in ("run", "run-script") and len(words) > 1:
         name = words[1]
     elif program in _BARE_SCRIPTS:
         name = words[0]
     else:
         return ""
-    return name.replace(":", "-")
+    return name
 
 
 def _host(cmd: SimpleCommand, what: str) -> Finding:

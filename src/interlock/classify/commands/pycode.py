@@ -9,6 +9,7 @@ never count. What the code does is judged by the same rules as the shell:
   writes (``open(p, "w")``, ``Path(...).write_text``) by the place of their path;
 * commands (``os.system``, ``subprocess.run``, ``os.exec*``) by classifying the
   command string as shell, recursively, when it is a literal;
+* cloud and cluster SDK calls and SQL sent to database drivers as pysdk.py reads them;
 * code built at run time (``exec``, ``eval``, ``compile``, ``__import__``, a computed
   ``getattr``, ``ctypes``, base64/marshal/pickle decoding) and commands or paths that
   are not literals are opaque: never allowed.
@@ -23,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from interlock.classify.commands.paths import word_table
+from interlock.classify.commands.pysdk import Reach, RemoteCall, reach, remote_call
 
 #: Calls whose first argument is a path they delete.
 DELETES: frozenset[str] = word_table(
@@ -86,6 +88,7 @@ class Effect:
     kind: str
     call: str
     value: str | None  # the literal path or command; None when computed
+    remote: RemoteCall | None = None  # for kind "remote": what pysdk.py read
 
 
 def analyse(source: str) -> list[Effect] | None:
@@ -95,10 +98,11 @@ def analyse(source: str) -> list[Effect] | None:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     aliases = _aliases(tree)
+    seen = reach(tree, aliases)
     effects: list[Effect] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
-            effects.extend(_judge_call(node, aliases))
+            effects.extend(_judge_call(node, aliases, seen))
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             names = [a.name for a in node.names]
             module = node.module if isinstance(node, ast.ImportFrom) else None
@@ -164,7 +168,7 @@ def _receiver_path(node: ast.Call) -> ast.expr | None:
     return None
 
 
-def _judge_call(node: ast.Call, aliases: dict[str, str]) -> Iterator[Effect]:
+def _judge_call(node: ast.Call, aliases: dict[str, str], seen: Reach) -> Iterator[Effect]:
     name = dotted(node.func, aliases)
     short = "." + name.rsplit(".", 1)[-1] if "." in name else name
     first = node.args[0] if node.args else None
@@ -185,6 +189,8 @@ def _judge_call(node: ast.Call, aliases: dict[str, str]) -> Iterator[Effect]:
     elif name.startswith(_HTTP):
         kind = "network-write" if name.endswith(_HTTP_WRITES) else "network"
         yield Effect(kind, name, _literal(first))
+    elif (remote := remote_call(node, name, seen)) is not None:
+        yield Effect("remote", remote.call, remote.value, remote)
 
 
 def _write(node: ast.Call, key: str) -> Iterator[Effect]:
