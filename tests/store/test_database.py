@@ -12,7 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import insert, inspect, select, text, update
 
 from interlock.errors import StoreError
-from interlock.store import Store, open_store, select_rows
+from interlock.store import Store, database, open_store, select_rows
 from interlock.store.database import database_url
 from interlock.store.migrate import alembic_config, current_revisions, head_revisions
 from interlock.store.schema import HEAD_ID, audit_checkpoints, audit_head
@@ -262,3 +262,14 @@ def test_a_connection_lost_while_committing_is_not_run_again(store: Store, store
         store.run_in_transaction(write)
     assert calls == [1]
     assert _checkpoint_rows(store) == []
+
+
+def test_write_lanes_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(database.LANES_VARIABLE, raising=False)
+    assert database.write_lanes() == database.WRITE_LANES
+    monkeypatch.setenv(database.LANES_VARIABLE, "1")
+    assert database.write_lanes() == 1
+    for bad in ("0", "9", "two", "-1"):
+        monkeypatch.setenv(database.LANES_VARIABLE, bad)
+        with pytest.raises(StoreError, match="INTERLOCK_WRITE_LANES"):
+            database.write_lanes()

@@ -45,6 +45,7 @@ caller treats the action as not allowed.
 from __future__ import annotations
 
 import logging
+import os
 import random
 import sqlite3
 import threading
@@ -84,12 +85,16 @@ _TX_CURSOR = "store.cursor"
 RETRIES = 5
 
 #: Group-commit batches a PostgreSQL store writes at once (``group.py``: lanes), each
-#: holding one pooled connection while it writes (the pool keeps five, and ten more
-#: on demand, for reads). A lane's works run one round trip after another, so one lane
-#: carries at most about 1 / (4 x round-trip time) works a second; a second lane
-#: raised in-process ballots on loopback from 540-680/s to 700-775/s, while four
-#: cost more CPU per ballot (smaller batches, each with its own commit) for no more.
+#: holding one pooled connection while it writes. A lane's works run one round trip
+#: after another, so one lane carries at most about 1 / (4 x round-trip time) works a
+#: second; a second lane raised in-process ballots on loopback from 540-680/s to
+#: 700-775/s, while four cost more CPU per ballot (smaller batches, each with its own
+#: commit) for no more. Several gateway processes on one database already write that
+#: many batches at once, and every batch queues on the log's head: with three
+#: processes on two cores, one lane each carried 20-30 % more ballots (fewer, larger
+#: transactions). ``INTERLOCK_WRITE_LANES`` sets it per process (docs/operations.md).
 WRITE_LANES = 2
+LANES_VARIABLE = "INTERLOCK_WRITE_LANES"
 
 #: PostgreSQL connections a store keeps open between uses. A gateway serves up to
 #: forty requests at once (its thread pool), each reading on a connection of its own
@@ -117,7 +122,7 @@ class Store:
         )
         from interlock.store.group import GroupCommit
 
-        self._group = GroupCommit(self, lanes=1 if self.dialect == "sqlite" else WRITE_LANES)
+        self._group = GroupCommit(self, lanes=1 if self.dialect == "sqlite" else write_lanes())
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -226,6 +231,20 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
+
+
+def write_lanes() -> int:
+    """PostgreSQL write lanes for this process: ``INTERLOCK_WRITE_LANES`` (1 to 8), else
+    :data:`WRITE_LANES`. A value outside that range is refused, not guessed at."""
+    raw = os.environ.get(LANES_VARIABLE, "").strip()
+    if not raw:
+        return WRITE_LANES
+    if not raw.isdigit() or not 1 <= int(raw) <= 8:
+        raise StoreError(
+            f"{LANES_VARIABLE}={raw!r} is not a number of write lanes",
+            hint="set it to a whole number from 1 to 8 (1 suits several gateway processes)",
+        )
+    return int(raw)
 
 
 def tx_state(conn: Connection) -> dict[str, Any]:
