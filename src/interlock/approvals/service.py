@@ -47,6 +47,7 @@ from interlock.errors import (
 )
 from interlock.identity.access import Authenticated, authenticate, recheck, still
 from interlock.identity.clock import Clock, aware, utcnow
+from interlock.identity.principals import from_config
 from interlock.identity.tokens import active, hash_token
 from interlock.models import Action, Assessment, Decision
 from interlock.store import Store
@@ -57,6 +58,10 @@ T = TypeVar("T")
 
 #: How long a submitter's authentication is reused for deciding (see ``_authenticated``).
 AUTH_CACHE_SECONDS = 2.0
+#: The same for a principal the configuration defines: it cannot change while the
+#: process runs (the configuration is read once, and a stored record that contradicts
+#: it is refused), so only the token needs checking, and the write does that.
+CONFIGURED_AUTH_CACHE_SECONDS = 300.0
 AUTH_CACHE_SIZE = 4096
 
 #: How long a request (and so its grant) stays valid when the caller names no expiry.
@@ -160,11 +165,15 @@ class ApprovalService:
     def _authenticated(self, token: str) -> Authenticated:
         """Who ``token`` is, to decide with, before any write lock is taken.
 
-        Remembered for :data:`AUTH_CACHE_SECONDS` per token (by its hash): an agent
-        submits and an approver votes in bursts, and the write transaction checks the
-        token again anyway (``recheck``), so a revoked token still cannot record or
-        vote; what the cache may lag by is a change of the principal's groups, which
-        comes from the configuration the process was started with.
+        Remembered per token (by its hash): an agent submits and an approver votes in
+        bursts, and the write transaction checks the token again anyway (``recheck``),
+        so a revoked or expired token still cannot record or vote. What the cache may
+        lag by is a change of a *stored* principal's groups (one the configuration does
+        not define, changed by the operator meanwhile): such an answer is kept for
+        :data:`AUTH_CACHE_SECONDS`. A principal the configuration defines cannot
+        change while the process runs, so its answer is kept for
+        :data:`CONFIGURED_AUTH_CACHE_SECONDS`; with several processes each would
+        otherwise re-read every approver's token and principal every two seconds.
         """
         key = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
         now = time.monotonic()
@@ -175,7 +184,9 @@ class ApprovalService:
             who = authenticate(conn, self.config, token, now=self.clock())
         if len(self._auth_cache) >= AUTH_CACHE_SIZE:
             self._auth_cache.clear()
-        self._auth_cache[key] = (who, now + AUTH_CACHE_SECONDS)
+        configured = from_config(self.config, who.principal.name) == who.principal
+        ttl = CONFIGURED_AUTH_CACHE_SECONDS if configured else AUTH_CACHE_SECONDS
+        self._auth_cache[key] = (who, now + ttl)
         return who
 
     def _record_for(
