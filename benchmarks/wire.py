@@ -11,7 +11,16 @@ misread).
 
 from __future__ import annotations
 
+import select
 import socket
+
+
+def _dropped(sock: socket.socket) -> bool:
+    """Whether the server has closed an idle connection: it reads as ready, at its end
+    (uvicorn closes keep-alive connections idle for five seconds). Checked before a
+    request is sent, so a request is never sent into a closed connection and retried."""
+    readable, _, _ = select.select([sock], [], [], 0)
+    return bool(readable)
 
 
 class Connection:
@@ -26,6 +35,8 @@ class Connection:
     def post(self, path: str, headers: bytes, body: bytes) -> tuple[int, bytes]:
         """``POST path`` with ``headers`` (``Name: value\\r\\n`` lines) and ``body``;
         the answer's status and body. Transport errors raise ``OSError``."""
+        if self._sock is not None and _dropped(self._sock):
+            self.close()  # the server closed it while idle (keep-alive timeout): not sent
         sock = self._sock or self._connect()
         head = b"POST %s HTTP/1.1\r\n%sContent-Length: %d\r\n%s\r\n" % (
             path.encode(),
