@@ -60,6 +60,9 @@ def test_the_command_inside_is_judged(line: str) -> None:
         ("nsenter -t 1 -m -u -i -n -p ls /", Verdict.ASK),
         ("rm -rf ${HOME:-/tmp}/x", Verdict.ASK),
         ("git branch -f main HEAD~10", Verdict.ASK),
+        # tmux commands from a file nobody has read: opaque
+        ("tmux source-file evil.conf", Verdict.HOLD),
+        ("tmux -f evil.conf new -d", Verdict.HOLD),
         ("git branch --force release origin/release", Verdict.ASK),
     ],
 )

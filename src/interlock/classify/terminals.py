@@ -3,7 +3,8 @@
 Both run shell commands of their own in windows the agent does not watch: ``tmux
 new -d 'rm -rf /'`` returns at once while the command runs detached, and ``tmux
 send-keys 'rm -rf /' Enter`` or ``screen -X stuff 'rm -rf /^M'`` types a command into
-a shell that is already running. Each is judged as the command it starts or types;
+a shell that is already running. Each is judged as the command it starts or types
+(a tmux configuration or ``source-file`` runs tmux commands nobody can see: opaque);
 typed text counts as a command whether or not a key ends it, since a later keystroke
 can. Listing, attaching and other multiplexer work launches nothing (``None``), and the
 program is then judged on its own.
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from interlock.classify.unwrap import Step, Words, operand_index
-from interlock.classify.words import Word
+from interlock.classify.words import DYNAMIC, Word
 
 #: tmux commands (and aliases) that start a shell command: their options with a value.
 _TMUX_STARTS: Mapping[str, str] = {
@@ -50,6 +51,8 @@ def _tmux(words: Words) -> Step | None:
             scripts.append(words[i + 1])
         elif value.startswith("-c") and len(value) > 2 and not flags:
             scripts.append((value[2:], flags))
+        elif value.startswith("-f"):  # a configuration file: tmux commands unseen
+            scripts.append((f"tmux {value} (a configuration file)", DYNAMIC))
     for command in _tmux_commands(words[start:]):
         _tmux_command(command, scripts, argvs)
     if not (scripts or argvs):
@@ -73,6 +76,9 @@ def _tmux_commands(words: Words) -> list[Words]:
 
 def _tmux_command(command: Words, scripts: list[Word], argvs: list[tuple[Word, ...]]) -> None:
     name = command[0][0]
+    if name in ("source-file", "source"):  # runs the tmux commands a file holds, unseen
+        scripts.append((" ".join(w for w, _ in command), DYNAMIC))
+        return
     if name in ("send-keys", "send"):
         typed = _typed(command[operand_index(command, 1, "Nt") :])
         if typed is not None:
