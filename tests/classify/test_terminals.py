@@ -63,6 +63,11 @@ def test_the_command_inside_is_judged(line: str) -> None:
         # tmux commands from a file nobody has read: opaque
         ("tmux source-file evil.conf", Verdict.HOLD),
         ("tmux -f evil.conf new -d", Verdict.HOLD),
+        ("tmux bind-key x run-shell 'rm -rf /'", Verdict.HOLD),
+        ("tmux set-hook -g after-new-window 'run-shell x'", Verdict.HOLD),
+        ("tmux set -g default-command 'rm -rf /'", Verdict.HOLD),
+        ("""screen -X eval 'stuff "rm -rf /^M"'""", Verdict.HOLD),
+        ("screen -X source evil.screenrc", Verdict.HOLD),
         ("git branch --force release origin/release", Verdict.ASK),
     ],
 )

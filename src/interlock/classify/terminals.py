@@ -4,7 +4,8 @@ Both run shell commands of their own in windows the agent does not watch: ``tmux
 new -d 'rm -rf /'`` returns at once while the command runs detached, and ``tmux
 send-keys 'rm -rf /' Enter`` or ``screen -X stuff 'rm -rf /^M'`` types a command into
 a shell that is already running. Each is judged as the command it starts or types
-(a tmux configuration or ``source-file`` runs tmux commands nobody can see: opaque);
+(a tmux configuration, ``source-file``, a key binding or hook, and screen's ``eval``
+or ``source``, run commands nobody sees here, now or later: opaque);
 typed text counts as a command whether or not a key ends it, since a later keystroke
 can. Listing, attaching and other multiplexer work launches nothing (``None``), and the
 program is then judged on its own.
@@ -29,6 +30,20 @@ _TMUX_STARTS: Mapping[str, str] = {
     **dict.fromkeys(("run-shell", "run"), "dt"),
     **dict.fromkeys(("if-shell", "if"), "t"),
 }
+#: tmux commands that run tmux commands nobody reads here: from a file, or later, on a
+#: key, a hook or a prompt's answer (``bind-key x run-shell 'rm -rf /'``).
+_TMUX_DEFERRED = frozenset(
+    {"source-file", "source", "bind-key", "bind", "set-hook", "command-prompt"}
+    | {"confirm-before", "confirm", "display-menu", "menu"}
+)
+#: Options whose value is a shell command tmux runs for every new window.
+_TMUX_COMMAND_OPTIONS = frozenset({"default-command", "default-shell"})
+#: ``screen -X`` commands that run screen commands unseen or later (``eval``, a file,
+#: a key binding, a register pasted as input).
+_SCREEN_DEFERRED = frozenset(
+    {"eval", "source", "at", "bind", "bindkey", "register", "paste", "process", "readreg"}
+    | {"readbuf", "shell", "defshell"}
+)
 #: Key names ``send-keys`` types as characters that matter to a shell.
 _KEYS: Mapping[str, str] = {
     "Space": " ",
@@ -76,7 +91,9 @@ def _tmux_commands(words: Words) -> list[Words]:
 
 def _tmux_command(command: Words, scripts: list[Word], argvs: list[tuple[Word, ...]]) -> None:
     name = command[0][0]
-    if name in ("source-file", "source"):  # runs the tmux commands a file holds, unseen
+    if name in _TMUX_DEFERRED or (
+        name in ("set-option", "set") and any(w in _TMUX_COMMAND_OPTIONS for w, _ in command)
+    ):  # commands from a file, or kept to run later (a key, a hook, every new window)
         scripts.append((" ".join(w for w, _ in command), DYNAMIC))
         return
     if name in ("send-keys", "send"):
@@ -153,6 +170,8 @@ def _screen(words: Words) -> Step | None:
         return Step("screen", rest) if rest else None
     sent = tuple(words[command:])
     verb = sent[0][0] if sent else ""
+    if verb in _SCREEN_DEFERRED:
+        return Step("screen", None, scripts=((" ".join(w for w, _ in sent), DYNAMIC),))
     if verb == "stuff" and len(sent) > 1:
         text, flags = sent[1]
         return Step("screen", None, scripts=((_unstuffed(text), flags),))
