@@ -15,8 +15,9 @@ A spawn may *arm* the child to ``SIGKILL`` itself (what ``kill -9`` sends) at th
 * after executing a statement (SQLAlchemy's ``after_cursor_execute``):
   ``request-lock`` (``SELECT ... FROM requests ... FOR UPDATE``), ``request-insert``,
   ``request-update``, ``vote-insert``, ``grant-insert``, ``grant-update``,
-  ``head-lock`` (the audit head's ``FOR UPDATE``), ``audit-insert``, ``head-update``,
-  ``checkpoint-insert``: the transaction is open, partly written, never committed;
+  ``head-lock`` (the audit head's ``FOR UPDATE``), ``audit-insert``, ``head-update``
+  (on PostgreSQL one statement writes both), ``checkpoint-insert``: the transaction
+  is open, partly written, never committed;
 * ``commit``: everything is written, the ``COMMIT`` is not yet sent (transactions that
   wrote nothing, such as health checks, are not counted);
 * ``answer``: the transaction has committed, the HTTP answer is not yet sent.
@@ -43,8 +44,12 @@ from typing import Any
 
 from tests.scale.cluster import ROOT, World, wait_healthy
 
-#: Statement points: name -> what the executed SQL starts with / contains.
-STATEMENT_POINTS: dict[str, tuple[str, str]] = {
+#: PostgreSQL writes a log append's entries and head in one statement (``audit.log``):
+#: the ``audit-insert`` and ``head-update`` points are both just after it there.
+_APPEND = "WITH appended AS (INSERT INTO audit_entries"
+
+#: Statement points: name -> what the executed SQL starts with (one of) / contains.
+STATEMENT_POINTS: dict[str, tuple[str | tuple[str, ...], str]] = {
     "request-lock": ("SELECT requests.id", "FOR UPDATE"),
     "request-insert": ("INSERT INTO requests", ""),
     "request-update": ("UPDATE requests", ""),
@@ -52,8 +57,8 @@ STATEMENT_POINTS: dict[str, tuple[str, str]] = {
     "grant-insert": ("INSERT INTO grants", ""),
     "grant-update": ("UPDATE grants", ""),
     "head-lock": ("SELECT audit_head.id", "FOR UPDATE"),
-    "audit-insert": ("INSERT INTO audit_entries", ""),
-    "head-update": ("UPDATE audit_head", ""),
+    "audit-insert": (("INSERT INTO audit_entries", _APPEND), ""),
+    "head-update": (("UPDATE audit_head", _APPEND), ""),
     "checkpoint-insert": ("INSERT INTO audit_checkpoints", ""),
 }
 POINTS: tuple[str, ...] = (*STATEMENT_POINTS, "commit", "answer")
@@ -282,7 +287,7 @@ def _arm_commit(engine: Any, hit: Callable[[], None]) -> None:
     from sqlalchemy import event
 
     def after(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.startswith(("INSERT", "UPDATE", "DELETE")):
+        if statement.startswith(("INSERT", "UPDATE", "DELETE", _APPEND)):
             conn.info["scale.wrote"] = True
 
     def commit(conn: Any) -> None:

@@ -18,6 +18,7 @@ import pytest
 
 from interlock.audit import keys
 from interlock.audit.merkle import verify_inclusion
+from interlock.server.requests_routes import LOOP_CLASSIFIED_CHARS
 from interlock.server.responses import RequestOut, RequestViewOut
 from tests.server.apiworld import TASK, ApiWorld, api_world
 
@@ -96,6 +97,27 @@ def test_the_incident_through_the_api(store_url: str) -> None:
         ]
         assert shown["grant"]["used_at"] is not None
         assert shown["approvals"] == 2
+
+
+@pytest.mark.parametrize(
+    ("command", "decision"),
+    [
+        ("ls -la", "allow"),
+        ("rm -rf /", "deny"),
+        # longer than what the event loop classifies: a worker thread decides the same
+        ("echo " + "a" * LOOP_CLASSIFIED_CHARS, "allow"),
+        ("echo " + "a" * LOOP_CLASSIFIED_CHARS + " && rm -rf /", "deny"),
+    ],
+)
+def test_shell_commands_short_and_long_are_decided_alike(
+    world: ApiWorld, command: str, decision: str
+) -> None:
+    answer = world.submit("kiro", kind="shell", command=command, cwd="/tmp")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["decision"] == decision
+    assert answer.json()["status"] == ("approved" if decision == "allow" else "denied")
+    shown = world.client.get(f"/api/v1/requests/{answer.json()['id']}", headers=world.auth("bob"))
+    assert shown.json()["decision"] == decision
 
 
 def test_agent_tokens_never_vote_even_to_deny(world: ApiWorld) -> None:

@@ -349,3 +349,81 @@ def test_writers_spread_over_lanes_all_get_their_own_answer(store: Store) -> Non
     assert sorted(_audited(store)) == names
     with store.read_transaction() as conn:
         assert verify_log(conn, []).size == len(names)
+
+
+def _submitted(store: Store, works: list[Callable[[Connection], str]]) -> list[str | BaseException]:
+    """Queue ``works`` with ``submit_grouped`` while a first writer (a thread that leads
+    its own batch) holds the one lane, so that the driver writes them as one batch."""
+    store._group._lanes = 1
+    release = threading.Event()
+    blocker = threading.Thread(
+        target=store.run_grouped, args=(lambda conn: release.wait(30) and "held",)
+    )
+    blocker.start()
+    deadline = time.monotonic() + 30
+    while not store._group._leading:
+        assert time.monotonic() < deadline
+        time.sleep(0.001)
+    futures = [store.submit_grouped(work) for work in works]
+    assert not any(f.done() for f in futures)  # nothing answered before its commit
+    release.set()
+    blocker.join(60)
+    out: list[str | BaseException] = []
+    for future in futures:
+        error = future.exception(timeout=60)
+        out.append(error if error is not None else future.result())
+    return out
+
+
+def test_submitted_work_is_answered_after_one_shared_commit(store: Store) -> None:
+    names = [f"s{i}" for i in range(WRITERS)]
+    with _commits(store) as commits:
+        results = _submitted(store, [_note(n) for n in names])
+    assert results == names
+    assert len(commits) == 2  # the blocker's, then the driver's one batch
+    assert _notes(store) == sorted(names)
+    assert _audited(store) == names
+    with store.read_transaction() as conn:
+        assert verify_log(conn, []).size == WRITERS
+
+
+def test_submitted_work_that_fails_gets_its_error_and_the_rest_commit(store: Store) -> None:
+    results = _submitted(store, [_note("a"), _failing, _note("b")])
+    assert results[0] == "a"
+    assert isinstance(results[1], InputError)
+    assert results[2] == "b"
+    assert _notes(store) == ["a", "b"]
+    assert _audited(store) == ["a", "b"]
+
+
+def test_threads_and_submitted_work_share_the_lanes_and_all_get_their_answer(
+    store: Store,
+) -> None:
+    names = [f"m{i}" for i in range(40)]
+    results: dict[str, object] = {}
+
+    def by_thread(name: str) -> None:
+        results[name] = store.run_grouped(_note(name))
+
+    threads = [threading.Thread(target=by_thread, args=(n,)) for n in names[::2]]
+    for t in threads:
+        t.start()
+    futures = {n: store.submit_grouped(_note(n)) for n in names[1::2]}
+    for t in threads:
+        t.join(60)
+    for name, future in futures.items():
+        results[name] = future.result(timeout=60)
+    assert results == {n: n for n in names}
+    assert _notes(store) == sorted(names)
+    assert sorted(_audited(store)) == sorted(names)
+
+
+def test_closing_writes_what_was_submitted_and_a_later_submit_starts_again(
+    store: Store,
+) -> None:
+    futures = [store.submit_grouped(_note(f"c{i}")) for i in range(5)]
+    store._group.close()
+    assert [f.result(timeout=0) for f in futures] == [f"c{i}" for i in range(5)]
+    assert store._group._driver is None
+    assert store.submit_grouped(_note("later")).result(timeout=60) == "later"
+    assert _notes(store) == sorted([*(f"c{i}" for i in range(5)), "later"])

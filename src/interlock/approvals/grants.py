@@ -18,7 +18,7 @@ from sqlalchemy import Connection, bindparam, func, select, update
 
 from interlock.approvals.requests import RequestRecord, Status, new_id
 from interlock.approvals.seal import sealer_for
-from interlock.audit.log import stage
+from interlock.audit.log import known_size, stage
 from interlock.errors import TamperError
 from interlock.identity.clock import aware
 from interlock.store.database import moment, run_sql, select_rows, tx_state
@@ -94,14 +94,20 @@ def _log_size(conn: Connection) -> int:
     """The log's size when this transaction first asked: where a use of the grant could
     first appear (``issued_size``).
 
-    Read once per transaction, so a group commit's batch asks once for all its grants:
-    the entries a transaction stages are written only as it commits, and a size read
-    earlier is only ever smaller, so the search for an earlier use starts no later.
+    Any size the log had before the grant existed will do, and a smaller one only
+    makes the search for an earlier use start earlier: the entries a transaction
+    stages are written only as it commits. So it is asked once per transaction (a
+    group commit's batch asks once for all its grants), and taken from the last head
+    this connection locked (``known_size``) when there is one, which costs no
+    statement; only a connection that has not written yet reads the head.
     """
     state = tx_state(conn)
     size = state.get(_LOG_SIZE_KEY)
     if size is None:
-        size = state[_LOG_SIZE_KEY] = int(run_sql(conn, _LOG_SIZE_SQL, (HEAD_ID,))[0][0])
+        size = known_size(conn)  # this connection's last committed head: no statement
+    if size is None:
+        size = int(run_sql(conn, _LOG_SIZE_SQL, (HEAD_ID,))[0][0])
+    state[_LOG_SIZE_KEY] = size
     return int(size)
 
 

@@ -111,28 +111,58 @@ class ApprovalService:
         ``timed``, if given, receives the seconds classification and decision took
         (the gateway's latency histogram), so adapters need not repeat these steps.
         """
-        from interlock.classify import assess
-        from interlock.policy import decide
-
         # announced while it decides, so that a batch being written waits for it
         with self.store.grouped_soon():
             who = self._authenticated(token)
-            if break_glass:
-                breakglass.check_requester(who.principal)
-            started = time.perf_counter()
-            assessment = assess(action, self.config)
-            decision = decide(assessment, self.config, requester=who.principal, now=self.clock())
-            if timed is not None:
-                timed(time.perf_counter() - started)
-            return self.record_decided(
-                token,
-                action,
-                assessment,
-                decision,
-                credential_scope=credential_scope,
-                break_glass=break_glass,
-                ttl=ttl,
-            )
+            assessment, decision = self._decided(who, action, break_glass, timed)
+            asked = _Asked(token, who, action, credential_scope, break_glass, ttl)
+            return self._record_for(asked, assessment, decision)
+
+    async def submit_async(
+        self,
+        token: str,
+        action: Action,
+        *,
+        credential_scope: str | None = None,
+        break_glass: bool = False,
+        ttl: timedelta = DEFAULT_TTL,
+        timed: Callable[[float], None] | None = None,
+    ) -> Submitted:
+        """:meth:`submit` for a caller on an event loop, for actions that classify in
+        well under a millisecond (a shell command): classified and decided right here,
+        then written by the store's group-commit driver (``Store.submit_grouped``), so
+        the submission costs no worker thread. Only a token not seen lately is read
+        in a worker thread first."""
+        import asyncio
+
+        who = self._remembered(token)
+        if who is None:  # not seen lately: a read, in a worker thread
+            who = await asyncio.to_thread(self._authenticated, token)
+        assessment, decision = self._decided(who, action, break_glass, timed)
+        asked = _Asked(token, who, action, credential_scope, break_glass, ttl)
+        work, key = self._recording(asked, assessment, decision)
+        record, judged = await asyncio.wrap_future(self.store.submit_grouped(work, key=key))
+        return Submitted(record, judged.decision, judged.assessment)
+
+    def _decided(
+        self,
+        who: Authenticated,
+        action: Action,
+        break_glass: bool,
+        timed: Callable[[float], None] | None,
+    ) -> tuple[Assessment, Decision]:
+        """Classify and decide ``action`` for ``who`` (timed for ``/metrics``)."""
+        from interlock.classify import assess
+        from interlock.policy import decide
+
+        if break_glass:
+            breakglass.check_requester(who.principal)
+        started = time.perf_counter()
+        assessment = assess(action, self.config)
+        decision = decide(assessment, self.config, requester=who.principal, now=self.clock())
+        if timed is not None:
+            timed(time.perf_counter() - started)
+        return assessment, decision
 
     def record_decided(
         self,
@@ -151,16 +181,8 @@ class ApprovalService:
         ``assessment``, so a caller's decision can only ever be stricter than the floor.
         """
         who = self._authenticated(token)
-        return self._record_for(
-            who,
-            token,
-            action,
-            assessment,
-            decision,
-            credential_scope=credential_scope,
-            break_glass=break_glass,
-            ttl=ttl,
-        )
+        asked = _Asked(token, who, action, credential_scope, break_glass, ttl)
+        return self._record_for(asked, assessment, decision)
 
     def _authenticated(self, token: str) -> Authenticated:
         """Who ``token`` is, to decide with, before any write lock is taken.
@@ -175,11 +197,11 @@ class ApprovalService:
         :data:`CONFIGURED_AUTH_CACHE_SECONDS`; with several processes each would
         otherwise re-read every approver's token and principal every two seconds.
         """
-        key = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+        remembered = self._remembered(token)
+        if remembered is not None:
+            return remembered
+        key = _cache_key(token)
         now = time.monotonic()
-        cached = self._auth_cache.get(key)
-        if cached is not None and cached[1] > now:
-            return cached[0]
         with self.store.read_transaction() as conn:
             who = authenticate(conn, self.config, token, now=self.clock())
         if len(self._auth_cache) >= AUTH_CACHE_SIZE:
@@ -189,18 +211,25 @@ class ApprovalService:
         self._auth_cache[key] = (who, now + ttl)
         return who
 
-    def _record_for(
-        self,
-        who: Authenticated,
-        token: str,
-        action: Action,
-        assessment: Assessment,
-        decision: Decision,
-        *,
-        credential_scope: str | None,
-        break_glass: bool,
-        ttl: timedelta,
-    ) -> Submitted:
+    def _remembered(self, token: str) -> Authenticated | None:
+        """``_authenticated``'s answer for ``token`` while it is remembered, else None."""
+        cached = self._auth_cache.get(_cache_key(token))
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        return None
+
+    def _record_for(self, asked: _Asked, assessment: Assessment, decision: Decision) -> Submitted:
+        work, key = self._recording(asked, assessment, decision)
+        record, judged = self.store.run_grouped(work, key=key)
+        return Submitted(record, judged.decision, judged.assessment)
+
+    def _recording(
+        self, asked: _Asked, assessment: Assessment, decision: Decision
+    ) -> tuple[Callable[[Connection], tuple[RequestRecord, _Draft]], str]:
+        """The write of a decided submission and the row it locks first (its watch
+        session), for either way of running it; the decision is raised to the floor."""
+        token, who, action = asked.token, asked.who, asked.action
+        credential_scope, break_glass, ttl = asked.credential_scope, asked.break_glass, asked.ttl
         now = self.clock()
         decision = at_least_floor(decision, assessment, self.config)
         if break_glass:
@@ -218,10 +247,7 @@ class ApprovalService:
         draft = _Draft(token, who, subject, action, assessment, decision, break_glass)
         # group commit: concurrent submissions share one transaction and one commit;
         # the first row a submission locks is its watch session's (``observe``)
-        record, judged = self.store.run_grouped(
-            lambda conn: self._record(conn, draft, now), key=_session_key(assessment, who)
-        )
-        return Submitted(record, judged.decision, judged.assessment)
+        return partial(self._record, draft=draft, now=now), _session_key(assessment, who)
 
     def _record(
         self, conn: Connection, draft: _Draft, now: datetime
@@ -256,10 +282,53 @@ class ApprovalService:
         """Cast a denial (a comment is required); refusals are audited and raised."""
         return self._vote(request_id, token, approve=False, comment=comment, channel=channel)
 
+    async def vote_async(
+        self, request_id: str, token: str, *, approve: bool, comment: str | None, channel: str
+    ) -> VoteOutcome:
+        """:meth:`approve` or :meth:`deny` for a caller on an event loop, which it never
+        blocks: the ballot is written by the store's group-commit driver
+        (``Store.submit_grouped``), so it costs no worker thread of its own. Only a
+        token not seen lately is read in a worker thread first."""
+        import asyncio
+
+        who = self._remembered(token)
+        if who is None:  # not seen lately: a read, in a worker thread
+            who = await asyncio.to_thread(self._authenticated, token)
+        work = self._ballot(
+            request_id, token, who, approve=approve, comment=comment, channel=channel
+        )
+        try:
+            outcome = await asyncio.wrap_future(self.store.submit_grouped(work, key=request_id))
+        except TamperError as tampered:
+            await asyncio.to_thread(self._tamper_alert, request_id, tampered)
+            raise
+        if isinstance(outcome, InterlockError):
+            raise outcome
+        return outcome
+
     def _vote(
         self, request_id: str, token: str, *, approve: bool, comment: str | None, channel: str
     ) -> VoteOutcome:
         who = self._authenticated(token)  # re-checked in the write, as for submissions
+        work = self._ballot(
+            request_id, token, who, approve=approve, comment=comment, channel=channel
+        )
+        outcome = self._decisive(request_id, work)
+        if isinstance(outcome, InterlockError):
+            raise outcome
+        return outcome
+
+    def _ballot(
+        self,
+        request_id: str,
+        token: str,
+        who: Authenticated,
+        *,
+        approve: bool,
+        comment: str | None,
+        channel: str,
+    ) -> Callable[[Connection], VoteOutcome | InterlockError]:
+        """The transaction of one ballot: the outcome, or the refusal it audited."""
 
         def work(conn: Connection) -> VoteOutcome | InterlockError:
             now = self.clock()
@@ -278,10 +347,7 @@ class ApprovalService:
                 stage(conn, "vote-refused", who.actor, {**body, "reason": refusal.message})
                 return refusal
 
-        outcome = self._decisive(request_id, work)
-        if isinstance(outcome, InterlockError):
-            raise outcome
-        return outcome
+        return work
 
     def use_grant(self, request_id: str, token: str, digest: str) -> GrantUse:
         """Consume the grant of ``request_id`` for ``digest``; refusals are audited and raised."""
@@ -334,12 +400,14 @@ class ApprovalService:
             # group commit, in request order: concurrent ballots share one commit
             return self.store.run_grouped(work, key=request_id)
         except TamperError as tampered:
-            body = {"request": request_id, "problem": tampered.message}
-            with contextlib.suppress(InterlockError):
-                self.store.run_in_transaction(
-                    lambda conn: stage(conn, "tamper-detected", None, body)
-                )
+            self._tamper_alert(request_id, tampered)
             raise
+
+    def _tamper_alert(self, request_id: str, tampered: TamperError) -> None:
+        """Audit a refused transition's tamper finding, in a transaction of its own."""
+        body = {"request": request_id, "problem": tampered.message}
+        with contextlib.suppress(InterlockError):
+            self.store.run_in_transaction(lambda conn: stage(conn, "tamper-detected", None, body))
 
     def cancel(self, request_id: str, token: str) -> RequestRecord:
         """Withdraw a pending request: its requester (or their agent) may."""
@@ -389,6 +457,18 @@ class ApprovalService:
 
 
 @dataclass(frozen=True, slots=True)
+class _Asked:
+    """A submission as asked for: by whom (authenticated), what, and how."""
+
+    token: str
+    who: Authenticated
+    action: Action
+    credential_scope: str | None
+    break_glass: bool
+    ttl: timedelta
+
+
+@dataclass(frozen=True, slots=True)
 class _Draft:
     """A judged action waiting to be recorded."""
 
@@ -406,6 +486,10 @@ def _session_key(assessment: Assessment, who: Authenticated) -> str:
     from interlock.watch.gate import session_of
 
     return f"session:{session_of(assessment, who)}"
+
+
+def _cache_key(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
 
 
 def _recheck_once(conn: Connection, who: Authenticated, token: str, now: datetime) -> None:

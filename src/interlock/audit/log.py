@@ -66,6 +66,21 @@ _HEAD_COLUMNS = (
 _LOCK_HEAD_SQL = {"sqlite": _HEAD_COLUMNS, "postgresql": _HEAD_COLUMNS + " FOR UPDATE"}
 _UPDATE_HEAD_SQL = "UPDATE audit_head SET size = ?, frontier = ? WHERE id = ?"
 
+#: PostgreSQL: the entries and the head's new size and frontier in ONE statement (the
+#: rows as three arrays). Every write transaction ends with this, and there each
+#: statement costs the database, the driver and the interpreter lock more than its
+#: rows do; an insert of several rows was also a statement per row. The two parts
+#: touch different tables, and a failure of either fails the whole statement.
+_APPEND_PG_SQL = (
+    "WITH appended AS (INSERT INTO audit_entries (idx, entry, leaf_hash) "
+    "SELECT * FROM unnest(?::bigint[], ?::bytea[], ?::bytea[])) "
+    "UPDATE audit_head SET size = ?, frontier = ? WHERE id = ?"
+)
+
+#: ``Connection.info`` key (kept with the pooled DB-API connection, so per database):
+#: the largest log size this connection has seen committed (``known_size``).
+_KNOWN_SIZE = "audit.known_size"
+
 #: The transaction-state key of entries staged for the commit.
 _STAGED = "audit.staged"
 
@@ -149,8 +164,13 @@ def _write(
         digest = leaf_hash(entry)
         frontier.append(digest)
         rows.append((index, entry, digest))
-    run_sql(conn, _INSERT_SQL, rows)
-    run_sql(conn, _UPDATE_HEAD_SQL, (frontier.size, frontier.to_bytes(), HEAD_ID))
+    if conn.dialect.name == "postgresql":
+        indices, entries, digests = (list(column) for column in zip(*rows, strict=True))
+        values = (indices, entries, digests, frontier.size, frontier.to_bytes(), HEAD_ID)
+        run_sql(conn, _APPEND_PG_SQL, values)
+    else:
+        run_sql(conn, _INSERT_SQL, rows)
+        run_sql(conn, _UPDATE_HEAD_SQL, (frontier.size, frontier.to_bytes(), HEAD_ID))
     signer = default_checkpointer() if checkpointer == "default" else checkpointer
     if isinstance(signer, Checkpointer) and signer.due(
         frontier.size, head.checkpoint_size, head.checkpoint_at, now
@@ -198,7 +218,23 @@ def lock_head(conn: Connection) -> HeadRow:
     if len(rows) != 1:
         raise AuditError("the audit head row is missing: the store is damaged")
     _, size, frontier, checkpoint_size, checkpoint_at = rows[0]
+    known = conn.info.get(_KNOWN_SIZE)
+    if known is None or known < size:
+        conn.info[_KNOWN_SIZE] = int(size)
     return HeadRow(int(size), bytes(frontier), int(checkpoint_size), float(checkpoint_at))
+
+
+def known_size(conn: Connection) -> int | None:
+    """A size the log has had, or more, as this connection last saw it committed.
+
+    The log only grows, so this is a lower bound of its size now, read without a
+    statement: what ``grants`` records as where a grant's use could first appear (a
+    smaller bound only makes that search start earlier). Taken from the head as a
+    write read it under its lock, never from a size a transaction was about to commit
+    (it could still roll back). ``None``: this connection has not written yet.
+    """
+    known = conn.info.get(_KNOWN_SIZE)
+    return None if known is None else int(known)
 
 
 def head(conn: Connection) -> Head:

@@ -51,6 +51,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from functools import partial
@@ -214,13 +215,19 @@ class Store:
         """
         return self._group.run(fn, key)
 
+    def submit_grouped(self, fn: Callable[[Connection], T], key: str = "") -> Future[T]:
+        """:meth:`run_grouped` for a caller that must not block (an event loop): the
+        result, or the error, arrives in the future once the shared commit is made."""
+        return self._group.submit(fn, key)
+
     def grouped_soon(self) -> AbstractContextManager[None]:
         """Announce a :meth:`run_grouped` call this thread will make once its work is
         ready (see ``GroupCommit.coming``): a batch being formed waits for it briefly."""
         return self._group.coming()
 
     def close(self) -> None:
-        """Release every pooled connection."""
+        """Write what was submitted, then release every pooled connection."""
+        self._group.close()
         self.engine.dispose()
 
     def __enter__(self) -> Store:

@@ -40,14 +40,24 @@ Callers may announce themselves while they prepare their work (``coming``: the
 gateway's submissions, while they classify and decide); a leader then waits a moment
 (bounded) for them to queue, so that batches form even when callers arrive spread
 out, as a few clients' requests do.
+
+Callers on an event loop (the gateway's ballots) must not block it, and handing each
+to a worker thread only for it to wait there cost the server about half a millisecond
+of CPU per request, as much as a ballot's own statements. They queue their work with
+:meth:`GroupCommit.submit` instead and get a future: a driver thread (started with the
+first such call) leads batches while any work is queued, through the same lanes as
+the threads that lead their own, and settles each future once its batch has
+committed. Under load it never sleeps, so a ballot costs no thread switch of its own.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -74,6 +84,8 @@ if TYPE_CHECKING:
     from interlock.store.database import Store
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 #: Most callers one transaction carries (bounds the latency a batch adds).
 MAX_BATCH = 64
@@ -110,8 +122,11 @@ class _Work(Generic[T]):
     outcome: Outcome | None = None
     #: Whether a leader has taken it into its batch (it is being written).
     taken: bool = False
-    #: Set when the caller should look again: its work settled, or it may lead.
+    #: Set when the caller should look again: its work settled, or it may lead. The
+    #: driver's own event for work queued by :meth:`GroupCommit.submit`.
     wake: threading.Event = field(default_factory=threading.Event)
+    #: Where the result goes for work queued by :meth:`GroupCommit.submit`.
+    future: Future[T] | None = None
 
 
 class GroupCommit:
@@ -131,6 +146,11 @@ class GroupCommit:
         #: Callers inside :meth:`coming` that have not queued their work yet, and since when.
         self._coming: dict[object, float] = {}
         self._announced = threading.local()
+        #: The driver of submitted work (``submit``): woken when it may lead.
+        self._driver: threading.Thread | None = None
+        self._driver_wake = threading.Event()
+        #: Set by :meth:`close`: the driver stops once nothing is queued.
+        self._stopping = False
 
     @contextmanager
     def coming(self) -> Iterator[None]:
@@ -180,13 +200,7 @@ class GroupCommit:
                 batch = self._take()
                 self._lead(batch)
             finally:
-                with self._queued:
-                    if batch is None:  # interrupted before it took its batch
-                        self._collecting -= 1
-                    self._leading -= 1
-                    self._wake_next()  # a lane is free
-                for settled in batch or ():
-                    settled.wake.set()
+                self._release(batch)
         outcome = work.outcome
         assert outcome is not None  # ``_wait_to_lead`` returns False only once settled
         if isinstance(outcome, _Alone):
@@ -195,6 +209,94 @@ class GroupCommit:
             raise outcome
         result: T = outcome[0]
         return result
+
+    def submit(self, fn: Callable[[Connection], T], key: str = "") -> Future[T]:
+        """Queue ``fn`` as :meth:`run` would run it, without waiting: its future gets
+        the result (or the error) once the batch that carried it has committed.
+
+        For callers that must not block (an event loop): the driver thread leads.
+        """
+        future: Future[T] = Future()
+        work: _Work[T] = _Work(fn, key, wake=self._driver_wake, future=future)
+        with self._queued:
+            self._queue.append(work)
+            if self._driver is None:  # none yet, or it stopped (``close``)
+                self._driver = threading.Thread(
+                    target=self._drive, name="interlock-group-commit", daemon=True
+                )
+                self._driver.start()
+            self._driver_wake.set()
+        return future
+
+    def close(self) -> None:
+        """Stop the driver once everything submitted is written (the store closes).
+
+        A later :meth:`submit` starts a driver again, as the store's engine reconnects.
+        """
+        with self._queued:
+            self._stopping = True
+            self._driver_wake.set()
+            driver = self._driver
+        if driver is not None and driver is not threading.current_thread():
+            driver.join(30)
+        with self._queued:
+            self._stopping = False
+
+    def _drive(self) -> None:
+        """The driver: lead batches while work is queued and a lane is free."""
+        while True:
+            with self._queued:
+                may_lead = bool(self._queue) and not (
+                    self._collecting or self._leading >= self._lanes
+                )
+                if may_lead:
+                    self._leading += 1
+                    self._collecting += 1
+                elif self._stopping and not self._queue:
+                    self._driver = None  # under the lock: a new submit starts another
+                    return
+                else:
+                    self._driver_wake.clear()  # set again (under the lock) when it may lead
+            if not may_lead:
+                self._driver_wake.wait()
+                continue
+            batch: list[_Work[Any]] | None = None
+            try:
+                self._linger()
+                batch = self._take()
+                self._lead(batch)
+            except BaseException:  # its callers have the error (``_lead``); go on driving
+                log.exception("a group commit batch failed")
+            finally:
+                self._release(batch)
+
+    def _release(self, batch: list[_Work[Any]] | None) -> None:
+        """Give back a lane after leading ``batch`` and tell its callers."""
+        with self._queued:
+            if batch is None:  # interrupted before it took its batch
+                self._collecting -= 1
+            self._leading -= 1
+            self._wake_next()  # a lane is free
+        for settled in batch or ():
+            if settled.future is None:
+                settled.wake.set()
+            else:
+                self._resolve(settled)
+
+    def _resolve(self, work: _Work[Any]) -> None:
+        """Settle a submitted work's future (running it alone first if it must be)."""
+        future, outcome = work.future, work.outcome
+        assert future is not None
+        assert outcome is not None
+        if isinstance(outcome, _Alone):
+            try:
+                outcome = (self._store.run_in_transaction(work.fn),)
+            except Exception as exc:
+                outcome = exc
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome[0])
 
     def _linger(self) -> None:
         """Wait (briefly, bounded) for announced callers to queue behind this leader."""
