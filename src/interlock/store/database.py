@@ -272,11 +272,13 @@ def before_commit(conn: Connection, key: str, step: Callable[[Connection], None]
 
 
 def run_before_commit(conn: Connection) -> None:
-    """Run the staged steps (each may stage more; all run before the commit)."""
+    """Run the staged steps (each may stage more; all run before the commit), then
+    send what ``run_sql`` held back, so its errors come before the commit is tried."""
     steps: dict[str, Callable[[Connection], None]] = tx_state(conn).get("before_commit", {})
     while steps:
         key = next(iter(steps))
         steps.pop(key)(conn)
+    send_later(conn)
 
 
 def after_commit(conn: Connection, key: str, step: Callable[[], None]) -> None:
@@ -329,6 +331,7 @@ def _reset_tx_state(conn: Connection) -> None:
 
 
 def _refuse_unflushed_commit(conn: Connection) -> None:
+    send_later(conn)  # nothing held back is ever dropped by a commit
     if tx_state(conn).get("before_commit"):
         raise StoreError(
             "a transaction tried to commit with staged work (audit entries) not yet written",
@@ -394,7 +397,11 @@ def _ping_readers(dialect: Dialect_, dbapi_connection: Any, _record: Any, _proxy
 
 
 def run_sql(
-    conn: Connection, sql: str, params: tuple[object, ...] | list[Any] = ()
+    conn: Connection,
+    sql: str,
+    params: tuple[object, ...] | list[Any] = (),
+    *,
+    later: bool = False,
 ) -> list[tuple[Any, ...]]:
     """Run constant SQL written with ``?`` placeholders on either dialect; its rows.
 
@@ -405,25 +412,83 @@ def run_sql(
     Only ever pass constant SQL; values go in ``params``. The engine's
     ``after_cursor_execute`` listeners still hear of each statement (instrumentation
     and the crash suite's kill points see these as they see any other).
+
+    ``later``: a write whose answer nobody reads (an ``INSERT`` without ``RETURNING``)
+    may wait, on PostgreSQL, to be sent in one round trip with the next statement
+    (psycopg's pipeline mode): every statement is a round trip, which costs the server,
+    the driver and the interpreter lock more than a row does. It is sent before any
+    other statement of the transaction runs (this function's, or the SQL expression
+    layer's), before the transaction's before-commit steps end, and before a group
+    commit's work is done, so what runs after it sees it and its error is raised
+    where it belongs. On SQLite it runs at once (there is no round trip to save).
     """
-    if conn.dialect.paramstyle != "qmark":
+    postgres = conn.dialect.paramstyle != "qmark"
+    if postgres:
         sql = sql.replace("?", "%s")
     state = tx_state(conn)
+    if later and postgres and not isinstance(params, list):
+        state.setdefault(_LATER, []).append((sql, params))
+        return []
+    cursor = _tx_cursor(conn, state)
+    held: list[tuple[str, tuple[object, ...]]] | None = state.pop(_LATER, None)
+    if held:
+        with conn.connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
+            for statement, values in held:
+                cursor.execute(statement, values)
+            _execute(cursor, sql, params)
+        _heard(conn, cursor, held)
+    else:
+        _execute(cursor, sql, params)
+    rows = [tuple(row) for row in cursor.fetchall()] if _has_rows(cursor) else []
+    _heard(conn, cursor, [(sql, params)])
+    return rows
+
+
+def send_later(conn: Connection) -> None:
+    """Send the statements ``run_sql`` holds back (``later``), in one round trip."""
+    state = tx_state(conn)
+    held: list[tuple[str, tuple[object, ...]]] | None = state.pop(_LATER, None)
+    if not held:
+        return
+    cursor = _tx_cursor(conn, state)
+    with conn.connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
+        for statement, values in held:
+            cursor.execute(statement, values)
+    _heard(conn, cursor, held)
+
+
+def _send_later_before(conn: Connection, *_: object) -> None:
+    """``before_cursor_execute``: the held statements go first (PostgreSQL engines)."""
+    if tx_state(conn).get(_LATER):
+        send_later(conn)
+
+
+def _tx_cursor(conn: Connection, state: dict[str, Any]) -> Any:
     cursor = state.get(_TX_CURSOR)
     if cursor is None:  # one per transaction: making one costs as much as a statement
         cursor = state[_TX_CURSOR] = conn.connection.cursor()
-    many = isinstance(params, list)
+    return cursor
+
+
+def _execute(cursor: Any, sql: str, params: tuple[object, ...] | list[Any]) -> None:
     if not isinstance(params, list):
         cursor.execute(sql, params)
     elif len(params) == 1:  # psycopg sets up pipeline mode for any executemany
         cursor.execute(sql, params[0])
     else:
         cursor.executemany(sql, params)
-    rows = [tuple(row) for row in cursor.fetchall()] if _has_rows(cursor) else []
+
+
+def _heard(conn: Connection, cursor: Any, statements: list[tuple[str, Any]]) -> None:
+    """Tell the engine's ``after_cursor_execute`` listeners of statements run."""
     listeners = conn.dispatch.after_cursor_execute
     if listeners:
-        listeners(conn, cursor, sql, params, None, many)
-    return rows
+        for sql, params in statements:
+            listeners(conn, cursor, sql, params, None, isinstance(params, list))
+
+
+#: The transaction-state key of the statements ``run_sql`` holds back (``later``).
+_LATER = "store.later"
 
 
 def _has_rows(cursor: Any) -> bool:
@@ -583,6 +648,7 @@ def create_store_engine(url: URL) -> Engine:
         event.listen(engine, "checkout", partial(_ping_readers, engine.dialect))
         event.listen(engine, "begin", _reset_tx_state)
         event.listen(engine, "commit", _refuse_unflushed_commit)
+        event.listen(engine, "before_cursor_execute", _send_later_before)
         return engine
     database = url.database or ""
     memory = database in ("", ":memory:")

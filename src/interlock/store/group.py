@@ -76,6 +76,7 @@ from interlock.store.database import (
     run_before_commit,
     run_sql,
     save_tx_state,
+    send_later,
     store_error,
     tx_state,
 )
@@ -415,9 +416,11 @@ def _lock_order(work: _Work[Any]) -> str:
 def _bare(conn: Connection, fn: Callable[[Connection], Any]) -> Outcome:
     """``fn(conn)`` with no savepoint: if it raises, the whole attempt must be undone."""
     try:
-        return (fn(conn),)
+        result = fn(conn)
+        send_later(conn)  # what it held back fails here, not in the next work
     except Exception as exc:
         raise _WorkRaisedError from exc
+    return (result,)
 
 
 def _in_savepoint(conn: Connection, fn: Callable[[Connection], Any]) -> Outcome:
@@ -426,10 +429,11 @@ def _in_savepoint(conn: Connection, fn: Callable[[Connection], Any]) -> Outcome:
     run_sql(conn, _SAVEPOINT)
     try:
         result = fn(conn)
+        send_later(conn)  # inside its savepoint: an error it held back is its own
     except Exception as exc:
+        restore_tx_state(conn, saved)  # first: what it held back is dropped, never sent
         run_sql(conn, _ROLLBACK_TO)
         run_sql(conn, _RELEASE)
-        restore_tx_state(conn, saved)
         if not is_database_error(exc):
             return exc
         return _ALONE if is_retryable(exc) else _as_store_error(exc)
