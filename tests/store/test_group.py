@@ -427,3 +427,24 @@ def test_closing_writes_what_was_submitted_and_a_later_submit_starts_again(
     assert store._group._driver is None
     assert store.submit_grouped(_note("later")).result(timeout=60) == "later"
     assert _notes(store) == sorted([*(f"c{i}" for i in range(5)), "later"])
+
+
+def test_a_caller_that_stops_waiting_does_not_stop_the_driver(store: Store) -> None:
+    store._group._lanes = 1
+    release = threading.Event()
+    blocker = threading.Thread(
+        target=store.run_grouped, args=(lambda conn: release.wait(30) and "held",)
+    )
+    blocker.start()
+    deadline = time.monotonic() + 30
+    while not store._group._leading:
+        assert time.monotonic() < deadline
+        time.sleep(0.001)
+    abandoned = store.submit_grouped(_note("abandoned"))
+    kept = store.submit_grouped(_note("kept"))
+    assert abandoned.cancel()  # as an event loop does when the request's task is cancelled
+    release.set()
+    blocker.join(60)
+    assert kept.result(timeout=60) == "kept"
+    assert store.submit_grouped(_note("after")).result(timeout=60) == "after"
+    assert _notes(store) == ["abandoned", "after", "kept"]  # written all the same

@@ -48,9 +48,10 @@ RequestId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0
 #: Seconds between comment lines that keep an idle event stream open through proxies.
 HEARTBEAT_SECONDS = 15.0
 
-#: The longest shell command classified on the event loop (``submit``), which holds
-#: up every other request of the process meanwhile: the median command classifies in
-#: about 15 us, one of 512 characters in about a millisecond (a 4 KiB one in ten).
+#: The longest shell command classified and decided on the event loop (``submit``),
+#: which holds up every other request of the process meanwhile: the median command
+#: classifies in about 15 us, one of 512 characters in about a millisecond (a 4 KiB
+#: one in ten); Rego policies, where configured, add about a millisecond.
 LOOP_CLASSIFIED_CHARS = 512
 
 #: Statuses after which a request never changes again.

@@ -57,7 +57,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -221,7 +221,7 @@ class GroupCommit:
         work: _Work[T] = _Work(fn, key, wake=self._driver_wake, future=future)
         with self._queued:
             self._queue.append(work)
-            if self._driver is None:  # none yet, or it stopped (``close``)
+            if self._driver is None or not self._driver.is_alive():  # none, stopped or dead
                 self._driver = threading.Thread(
                     target=self._drive, name="interlock-group-commit", daemon=True
                 )
@@ -294,10 +294,13 @@ class GroupCommit:
                 outcome = (self._store.run_in_transaction(work.fn),)
             except Exception as exc:
                 outcome = exc
-        if isinstance(outcome, BaseException):
-            future.set_exception(outcome)
-        else:
-            future.set_result(outcome[0])
+        try:
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome[0])
+        except InvalidStateError:  # its caller stopped waiting; the write stands
+            log.debug("a submitted write's caller cancelled its wait")
 
     def _linger(self) -> None:
         """Wait (briefly, bounded) for announced callers to queue behind this leader."""
@@ -395,6 +398,8 @@ class GroupCommit:
         run = _in_savepoint if guarded else _bare
         with self._store.begin_write() as conn:
             outcomes = [run(conn, work.fn) for work in batch]
+            if not guarded:
+                _sent_by_the_batch(conn)
             run_before_commit(conn)
             state = tx_state(conn)
             committing.append(True)
@@ -414,13 +419,25 @@ def _lock_order(work: _Work[Any]) -> str:
 
 
 def _bare(conn: Connection, fn: Callable[[Connection], Any]) -> Outcome:
-    """``fn(conn)`` with no savepoint: if it raises, the whole attempt must be undone."""
+    """``fn(conn)`` with no savepoint: if it raises, the whole attempt must be undone.
+
+    What it held back (``run_sql(..., later=True)``) goes with the next work's first
+    statement, a round trip fewer per work; if that fails, the next work raises and the
+    batch runs again in savepoints, where each work sends its own (``_in_savepoint``).
+    """
     try:
-        result = fn(conn)
-        send_later(conn)  # what it held back fails here, not in the next work
+        return (fn(conn),)
     except Exception as exc:
         raise _WorkRaisedError from exc
-    return (result,)
+
+
+def _sent_by_the_batch(conn: Connection) -> None:
+    """Send what the unguarded batch's last work held back; its failure is a work's,
+    so the batch runs again in savepoints rather than failing every caller."""
+    try:
+        send_later(conn)
+    except Exception as exc:
+        raise _WorkRaisedError from exc
 
 
 def _in_savepoint(conn: Connection, fn: Callable[[Connection], Any]) -> Outcome:
