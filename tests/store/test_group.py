@@ -21,6 +21,7 @@ from interlock.store import Store, group
 from interlock.store.database import after_commit
 from interlock.store.records import principals
 from interlock.store.schema import audit_entries
+from tests.store.lanes import one_lane_held
 
 WRITERS = 6
 _EPOCH = datetime(2026, 11, 22, tzinfo=UTC)
@@ -354,20 +355,9 @@ def test_writers_spread_over_lanes_all_get_their_own_answer(store: Store) -> Non
 def _submitted(store: Store, works: list[Callable[[Connection], str]]) -> list[str | BaseException]:
     """Queue ``works`` with ``submit_grouped`` while a first writer (a thread that leads
     its own batch) holds the one lane, so that the driver writes them as one batch."""
-    store._group._lanes = 1
-    release = threading.Event()
-    blocker = threading.Thread(
-        target=store.run_grouped, args=(lambda conn: release.wait(30) and "held",)
-    )
-    blocker.start()
-    deadline = time.monotonic() + 30
-    while not store._group._leading:
-        assert time.monotonic() < deadline
-        time.sleep(0.001)
-    futures = [store.submit_grouped(work) for work in works]
-    assert not any(f.done() for f in futures)  # nothing answered before its commit
-    release.set()
-    blocker.join(60)
+    with one_lane_held(store):
+        futures = [store.submit_grouped(work) for work in works]
+        assert not any(f.done() for f in futures)  # nothing answered before its commit
     out: list[str | BaseException] = []
     for future in futures:
         error = future.exception(timeout=60)
@@ -430,21 +420,10 @@ def test_closing_writes_what_was_submitted_and_a_later_submit_starts_again(
 
 
 def test_a_caller_that_stops_waiting_does_not_stop_the_driver(store: Store) -> None:
-    store._group._lanes = 1
-    release = threading.Event()
-    blocker = threading.Thread(
-        target=store.run_grouped, args=(lambda conn: release.wait(30) and "held",)
-    )
-    blocker.start()
-    deadline = time.monotonic() + 30
-    while not store._group._leading:
-        assert time.monotonic() < deadline
-        time.sleep(0.001)
-    abandoned = store.submit_grouped(_note("abandoned"))
-    kept = store.submit_grouped(_note("kept"))
-    assert abandoned.cancel()  # as an event loop does when the request's task is cancelled
-    release.set()
-    blocker.join(60)
+    with one_lane_held(store):
+        abandoned = store.submit_grouped(_note("abandoned"))
+        kept = store.submit_grouped(_note("kept"))
+        assert abandoned.cancel()  # as an event loop does when a request's task is cancelled
     assert kept.result(timeout=60) == "kept"
     assert store.submit_grouped(_note("after")).result(timeout=60) == "after"
     assert _notes(store) == ["abandoned", "after", "kept"]  # written all the same

@@ -9,8 +9,6 @@ it; nothing held is dropped by a commit, and a rollback drops it.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -22,6 +20,7 @@ from interlock.errors import StoreError
 from interlock.store import Store
 from interlock.store.database import run_sql, send_later, tx_state
 from interlock.store.records import principals
+from tests.store.lanes import one_lane_held
 
 _EPOCH = datetime(2026, 11, 23, tzinfo=UTC)
 _INSERT = "INSERT INTO principals (name, kind, groups, created_at) VALUES (?, ?, ?, ?)"
@@ -101,19 +100,8 @@ def _work(name: str) -> Callable[[Connection], str]:
 
 def test_in_a_group_commit_a_held_error_belongs_to_its_work(store: Store) -> None:
     store.run_grouped(_work("gus"))
-    store._group._lanes = 1  # the blocker holds the one lane while the rest queue
-    release = threading.Event()
-    blocker = threading.Thread(
-        target=store.run_grouped, args=(lambda conn: release.wait(30) and "held",)
-    )
-    blocker.start()
-    deadline = time.monotonic() + 30
-    while not store._group._leading:
-        assert time.monotonic() < deadline
-        time.sleep(0.001)
-    futures = [store.submit_grouped(_work(n)) for n in ("hal", "gus", "ivy")]
-    release.set()
-    blocker.join(60)
+    with one_lane_held(store):  # the three are written as one batch
+        futures = [store.submit_grouped(_work(n)) for n in ("hal", "gus", "ivy")]
     assert futures[0].result(timeout=60) == "hal"
     assert isinstance(futures[1].exception(timeout=60), StoreError)  # the duplicate
     assert futures[2].result(timeout=60) == "ivy"
