@@ -37,26 +37,27 @@ _TABLE: dict[str, str] = {
     """,
     "readonly": """
         [ [[ ack acpi actionlint ag alias apropos arch atop b2sum b3sum bandit base32
-        base64 basename basenc bat batcat bc btop bzcat bzless cal cat checkov cksum
+        base64 basename basenc bat batcat bc btop bzcat bzless cal cat cd checkov cksum
         clear cloc cmp codespell colordiff column comm command cspell csvcut csvlook
-        csvstat cut date delta df diff diff3 difft dig dir dirname dmesg du echo egrep
-        env ethtool expand expr factor false fastfetch fd fdfind ffprobe fgrep file
-        finger flake8 fmt fold fping free fx fzf gdate getconf getent gitleaks glow gojq
-        grep gron groups hadolint hash hd head help hexdump highlight history host
+        csvstat cut date delta df diff diff3 difft dig dir dirname dirs dmesg du echo
+        egrep env ethtool expand expr factor false fastfetch fd fdfind ffprobe fgrep
+        file finger flake8 fmt fold fping free fx fzf gdate getconf getent gitleaks glow
+        gojq grep gron groups hadolint hash hd head help hexdump highlight history host
         hostname htop httping icdiff iconv id identify info ioreg iostat iwconfig jaq
         jless jobs join journalctl jq jsonlint kube-linter kubeconform kubeval la last
         lastlog ldd less ll locale logname look ls lsappinfo lsb_release lsblk lscpu
         lshw lsmod lsof lspci lsusb lz4cat man markdownlint md5 md5sum mdcat mdfind mdls
         mediainfo mii-tool more most mpstat mtr mypy ncal neofetch netstat nl nm nproc
         nslookup numfmt nvidia-smi objdump od otool paste pbpaste pdfinfo pgrep pidof
-        ping ping6 printenv printf ps pstree pwd pycodestyle pydocstyle pyflakes
-        pygmentize pylint pyright qsv readelf readlink realpath reset rev rg safety sar
-        scc screenfetch semgrep sensors seq sha1sum sha224sum sha256sum sha384sum
-        sha512sum shasum shellcheck shuf size sk sleep sort ss stat strings stty sum
-        sw_vers system_profiler tabview tac tail test tflint tfsec tldr tokei top tput
-        tr tracepath traceroute tree true trufflehog tty type uname unexpand uniq upower
-        uptime users vale vdir vm_stat vmstat w wc wdiff whatis whereis which who whoami
-        whois xsv xxd xzcat xzless yamllint yes yq zcat zgrep zless zmore zstdcat
+        ping ping6 popd printenv printf ps pstree pushd pwd pycodestyle pydocstyle
+        pyflakes pygmentize pylint pyright qsv readelf readlink realpath reset rev rg
+        safety sar scc screenfetch semgrep sensors seq sha1sum sha224sum sha256sum
+        sha384sum sha512sum shasum shellcheck shuf size sk sleep sort ss stat strings
+        stty sum sw_vers system_profiler tabview tac tail test tflint tfsec tldr tokei
+        top tput tr tracepath traceroute tree true trufflehog tty type uname unexpand
+        uniq upower uptime users vale vdir vm_stat vmstat w wc wdiff whatis whereis
+        which who whoami whois xsv xxd xzcat xzless yamllint yes yq zcat zgrep zless
+        zmore zstdcat
     """,
     "files": """
         blkdiscard cfdisk chattr chflags chgrp chmod chown cp dd fdisk find gdisk gfind

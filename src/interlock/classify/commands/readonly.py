@@ -3,7 +3,8 @@ options that turn an otherwise read-only tool into a writer.
 
 Most of what an agent runs is inspection (``ls``, ``grep``, ``jq``, ``git log``), and
 the issue asks that it run without a human. A program lands in ``READ_ONLY`` only if
-no argument makes it change anything; tools with a writing option (``sort -o``,
+no argument makes it change anything (``cd`` and its kin move only the shell, which
+the walker follows to resolve later paths); tools with a writing option (``sort -o``,
 ``date -s``, ``dmesg -c``, ``fzf --bind 'enter:execute(...)'``) get a handler that
 reads the option and judges the written path like any other write.
 """
@@ -72,6 +73,7 @@ READ_ONLY: frozenset[str] = word_table(
         printenv locale tty sleep getconf ldd nm objdump otool readelf size ping ping6 dig
         nslookup host whois traceroute tracepath mtr netstat ss zcat bzcat xzcat zstdcat
         lz4cat zless zmore bzless xzless cal ncal factor expr bc numfmt tput clear reset
+        cd pushd popd dirs
         stty hash jobs alias history getent sw_vers system_profiler ioreg vm_stat mdfind
         mdls lsappinfo pbpaste look tokei cloc scc wdiff colordiff icdiff delta difft
         fastfetch neofetch screenfetch lsb_release nvidia-smi sensors acpi upower iwconfig
