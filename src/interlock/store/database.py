@@ -429,16 +429,7 @@ def run_sql(
     if later and postgres and not isinstance(params, list):
         state.setdefault(_LATER, []).append((sql, params))
         return []
-    cursor = _tx_cursor(conn, state)
-    held: list[tuple[str, tuple[object, ...]]] | None = state.pop(_LATER, None)
-    if held:
-        with conn.connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
-            for statement, values in held:
-                cursor.execute(statement, values)
-            _execute(cursor, sql, params)
-        _heard(conn, cursor, held)
-    else:
-        _execute(cursor, sql, params)
+    cursor = _after_held(conn, state, (sql, params))
     rows = [tuple(row) for row in cursor.fetchall()] if _has_rows(cursor) else []
     _heard(conn, cursor, [(sql, params)])
     return rows
@@ -447,20 +438,31 @@ def run_sql(
 def send_later(conn: Connection) -> None:
     """Send the statements ``run_sql`` holds back (``later``), in one round trip."""
     state = tx_state(conn)
-    held: list[tuple[str, tuple[object, ...]]] | None = state.pop(_LATER, None)
-    if not held:
-        return
-    cursor = _tx_cursor(conn, state)
-    with conn.connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
-        for statement, values in held:
-            cursor.execute(statement, values)
-    _heard(conn, cursor, held)
+    if state.get(_LATER):
+        _after_held(conn, state, None)
 
 
 def _send_later_before(conn: Connection, *_: object) -> None:
     """``before_cursor_execute``: the held statements go first (PostgreSQL engines)."""
-    if tx_state(conn).get(_LATER):
-        send_later(conn)
+    send_later(conn)
+
+
+def _after_held(conn: Connection, state: dict[str, Any], then: tuple[str, Any] | None) -> Any:
+    """Run the held statements, then ``then`` if given, in one pipeline when anything
+    is held; the transaction's cursor, holding ``then``'s result."""
+    cursor = _tx_cursor(conn, state)
+    held: list[tuple[str, tuple[object, ...]]] | None = state.pop(_LATER, None)
+    if not held:
+        if then is not None:
+            _execute(cursor, *then)
+        return cursor
+    with conn.connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
+        for statement, values in held:
+            cursor.execute(statement, values)
+        if then is not None:
+            _execute(cursor, *then)
+    _heard(conn, cursor, held)
+    return cursor
 
 
 def _tx_cursor(conn: Connection, state: dict[str, Any]) -> Any:
