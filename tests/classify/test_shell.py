@@ -235,6 +235,7 @@ OPAQUE: list[tuple[str, str]] = [
     ("source <(curl -s x)", "shell-opaque-download-exec"),
     ("bash <(wget -qO- x)", "shell-opaque-download-exec"),
     (". /dev/stdin", "shell-opaque-eval"),
+    ("source /dev/stdin <<EOF\nrm -rf $DIR\nEOF", "shell-opaque-eval"),
     ("alias x=rm; x -rf /", "shell-opaque-alias"),
     ('PAGER="$X" git log', "shell-opaque-eval"),
     # make programs the line supplies itself
@@ -331,6 +332,24 @@ def test_heredoc_and_herestring_feed_interpreters() -> None:
     assert only("python3 - <<'EOF'\nimport os\nEOF").stdin == "import os\n"
     assert only("psql <<< 'DROP TABLE x'").stdin == "DROP TABLE x\n"
     assert split("echo 'print(1)' | python3").commands[1].stdin == "print(1)\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("source /dev/stdin prod <<'X'\nterraform destroy -auto-approve\nX", Verdict.HOLD),
+        (". /dev/stdin <<'X'\nkubectl delete namespace prod\nX", Verdict.HOLD),
+        ("source /dev/fd/0 <<< 'rm -rf /'", Verdict.DENY),
+        ("source /dev/stdin a b <<'X'\nls -la\necho done\nX", Verdict.ALLOW),
+        (". /dev/stdin <<< 'git status'", Verdict.ALLOW),
+    ],
+)
+def test_code_sourced_from_a_heredoc_is_judged_as_shell(text: str, verdict: Verdict) -> None:
+    """``source /dev/stdin <<'X'`` runs the heredoc in the current shell, as ``bash -s``
+    runs it in a new one (the hook sends a sourced script so)."""
+    config = default_config()
+    assessment = assess_shell(Action(ActionKind.SHELL, text), config)
+    assert decide(assessment, config).verdict is verdict
 
 
 def test_redirects_are_attached() -> None:

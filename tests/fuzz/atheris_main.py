@@ -77,7 +77,16 @@ def hook_input(data: bytes) -> None:
 
 
 #: Hook modules on the offline path (the rest of ``integrations`` needs the MCP SDK).
-_HOOK_MODULES = ("hook", "gate", "calls", "claude_code", "jsonlite", "state", "planfile")
+_HOOK_MODULES = (
+    "hook",
+    "gate",
+    "calls",
+    "claude_code",
+    "jsonlite",
+    "state",
+    "planfile",
+    "scriptfile",
+)
 
 
 def _modules() -> list[str]:

@@ -3,12 +3,13 @@
 ``split`` parses a command line with tree-sitter-bash (never a regex over the raw
 string: that is what every bypassed guard does) and walks the tree once, unwrapping
 pipelines, lists, subshells, groups, function bodies, loops, ``case``, ``if``,
-negation, command and process substitution, heredocs and here-strings fed to shells,
-and the wrapper programs of ``classify/unwrap.py`` (``sudo``, ``env``, ``bash -c``,
-``ssh host 'cmd'``, ``xargs``, ``find -exec`` ...). What cannot be resolved statically
-becomes an opaque finding (DESIGN.md floor rule 3): a computed command name, ``eval``
-or ``bash -c`` of computed text, a decoded or downloaded payload piped to a shell or
-interpreter, unparseable input, absurd nesting, a use of an alias defined on the line.
+negation, command and process substitution, heredocs and here-strings fed to shells
+(``bash -s``, ``source /dev/stdin``), and the wrapper programs of ``classify/unwrap.py``
+(``sudo``, ``env``, ``bash -c``, ``ssh host 'cmd'``, ``xargs``, ``find -exec`` ...).
+What cannot be resolved statically becomes an opaque finding (DESIGN.md floor rule
+3): a computed command name, ``eval`` or ``bash -c`` of computed text, a decoded or
+downloaded payload piped to a shell or interpreter, unparseable input, absurd
+nesting, a use of an alias defined on the line.
 Three more shapes are named here because no family sees them: a copy or link of a
 known program run under another name (``cp /bin/rm ./x && ./x -rf ~``) is judged as
 that program; unquoted brace expressions in arguments are expanded as bash does
@@ -155,6 +156,10 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 #: ``> file`` alone is ``: > file``: the null command with a redirection.
 _NULL_COMMAND: tuple[Word, ...] = ((":", 0),)
 _STDIN_DEVICES = frozenset({"/dev/stdin", "/dev/fd/0", "-", "/proc/self/fd/0"})
+#: ``source /dev/stdin <<'EOF'``: the current shell runs the heredoc, which is read like
+#: ``bash -s``'s (the hook sends a sourced script so: ``integrations/scriptfile.py``).
+_SOURCE_BUILTINS = frozenset({"source", "."})
+_STDIN_FILES = _STDIN_DEVICES - {"-"}
 _VALUE = operator.itemgetter(0)
 #: A word bash reads as an assignment when it leads a command.
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
@@ -208,6 +213,15 @@ def walk(text: str, root: Node | None = None) -> _Walker:
         return walker
     walker.walk_text(text, ROOT, 0, root)
     return walker
+
+
+def _sources_stdin(words: Sequence[Word]) -> bool:
+    """``source /dev/stdin [args]`` or ``. /dev/fd/0``: the builtin reads its code from
+    standard input (the caller has a heredoc or here-string for it)."""
+    if words[0][0] not in _SOURCE_BUILTINS:
+        return False
+    script = next(((w, f) for w, f in words[1:] if not w.startswith("-")), None)
+    return script is not None and script[0] in _STDIN_FILES and not script[1] & DYNAMIC
 
 
 class _Walker:
@@ -715,6 +729,9 @@ class _Walker:
         if program == "alias":
             self.aliases.update(w.split("=", 1)[0] for w, _ in words[1:] if "=" in w)
         runs_code = program in SOURCES
+        if runs_code and stdin is not None and _sources_stdin(words):
+            self._stdin_shell(words, ctx, text, stdin, level)
+            return
         interprets = (
             runs_code
             or program in INTERPRETERS

@@ -6,10 +6,13 @@ confirms in the agent's own UI), ``hold`` (remembered for the session; the agent
 told the request id, what needs approving, where, and to retry after approval) or
 ``deny``. A retry of a held call asks about that request instead of filing a new
 one; once approved, its grant is consumed through the API and the call allowed
-exactly once. File tools are judged here: a write to interlock's own files or hook
-settings is self-tamper and denied (``interlock.classify.selfprotect``, floor rule
-4); a write outside the working directory is put to the operator. Read-only tools
-are allowed; unknown tools are put to the operator.
+exactly once. A shell call that runs a local script (``bash ./deploy.sh``,
+``./deploy.sh``, ``source env.sh``, ``python3 tool.py``) is judged, offline too, by
+the script's code, which the hook reads and puts in the text (``scriptfile``).
+File tools are judged here: a write to interlock's own files or hook settings is
+self-tamper and denied (``interlock.classify.selfprotect``, floor rule 4); a write
+outside the working directory is put to the operator. Read-only tools are allowed;
+unknown tools are put to the operator.
 
 With no gateway configured, the hook denies, unless offline mode is on, in which case
 ``interlock.classify`` and ``interlock.policy`` decide locally and a hold becomes a
@@ -109,6 +112,8 @@ def via_gateway(call: ToolCall, settings: HookSettings, state: SessionState) -> 
         rendered = render(call, timeout=settings.timeout / 2)
         if rendered is not None:
             call, plan = rendered
+    if plan is None:
+        call = with_script(call)
     held = state.recall(call)
     if held is not None:
         return _follow_up(call, held, client, state)
@@ -122,6 +127,16 @@ def via_gateway(call: ToolCall, settings: HookSettings, state: SessionState) -> 
         rationale=call.description,
     )
     return _answer(call, found, state)
+
+
+def with_script(call: ToolCall) -> ToolCall:
+    """A shell call that runs a local script, with the script's code in its text
+    (``integrations/scriptfile.py``); any other call as it is."""
+    if call.kind != "shell":
+        return call
+    from interlock.integrations.scriptfile import inline
+
+    return inline(call) or call
 
 
 def gateway_client(settings: HookSettings) -> Any:
@@ -207,7 +222,8 @@ def _offline(call: ToolCall, settings: HookSettings) -> Answer:
     kind = ActionKind.SHELL if call.kind == "shell" else ActionKind.MCP_TOOL
     if kind is not ActionKind.SHELL:
         return deny(f"interlock (offline): {call.tool} needs approval, which needs the gateway")
-    action = Action(kind, call.text, Target(cwd=call.cwd, environment=settings.environment))
+    text = with_script(call).text
+    action = Action(kind, text, Target(cwd=call.cwd, environment=settings.environment))
     decision = decide(assess(action, config), config)
     why = "; ".join(f"{r.rule_id}: {r.message}" for r in decision.reasons[:3]) or "no findings"
     verdict = decision.verdict.value

@@ -1,0 +1,214 @@
+"""The code of a script a shell call runs, so the gate judges what it would do.
+
+``bash ./deploy.sh prod`` says nothing by itself: the classifier sees a script run
+(``code-script-file``) whose content it cannot read, so a ``terraform destroy`` inside
+would pass unseen. The hook runs on the agent's machine and can read the file. When
+a shell call is one simple command of literal words that runs a local file (a shell
+with harmless options, ``source``/``.``, an interpreter the classifier reads from
+standard input, or a path whose shebang names one of those), ``inline`` rewrites the
+call as the equivalent command that feeds the file's content through a quoted
+heredoc (``bash -s prod <<'...'``, ``python3 - prod <<'...'``, ``source /dev/stdin``),
+which the classifier judges by its content. The text names the file and its SHA-256
+and holds the content, so the call's fingerprint and the request's digest bind the
+exact file: a script changed after approval is a new request. As in ``planfile``,
+anything unexpected returns ``None`` and the command is judged as the text it is.
+
+Only the cheap test ``runs_file`` runs for every shell call; ``os``, ``shlex`` and
+``hashlib`` are imported once a line passes it (the hook's per-call path stays
+without ``os``: ``environ.py``). Standard library only.
+"""
+
+from __future__ import annotations
+
+from interlock.integrations.calls import ToolCall
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+#: Shells whose ``-s`` reads the script from standard input.
+SHELLS: frozenset[str] = frozenset({"bash", "sh", "zsh", "dash", "ksh"})
+#: Builtins that run a file in the current shell (``source /dev/stdin`` is judged).
+SOURCES: frozenset[str] = frozenset({"source", "."})
+#: Interpreters whose ``X - args <<'EOF'`` the classifier judges by the code.
+INTERPRETERS: frozenset[str] = frozenset({"python", "python3", "node", "perl", "ruby"})
+
+#: Largest script inlined: with its note and heredoc lines it stays under the
+#: classifier's ``MAX_COMMAND_CHARS`` (128 KiB), past which a line is held unread.
+MAX_SCRIPT_BYTES = 120 * 1024
+#: Generated build wrappers, judged as the build they start (``./gradlew build`` by
+#: the gradle family, like ``make``): their code is the build tool's bootstrap, full
+#: of computed program names that would hold every build, while what the build runs
+#: is in its build files, which no tool reads for a command either.
+BUILD_WRAPPERS: frozenset[str] = frozenset({"gradlew", "mvnw", "configure"})
+
+_PROGRAMS = SHELLS | SOURCES | INTERPRETERS
+#: Characters that make a line more than one command of literal words, or that bash
+#: reads otherwise than ``shlex`` (expansions, globs, braces, escapes, comments, and
+#: control characters such as ``\r``, which ``shlex`` splits on and bash does not).
+_SPECIAL = frozenset(";&|<>()`$\\*?[]{}~#\x7f") | (frozenset(map(chr, range(32))) - {"\t"})
+#: Shell options that change how a script runs, not which code runs.
+_SHELL_FLAGS = frozenset("euxv")
+_SHELL_OPTIONS = frozenset({"errexit", "nounset", "xtrace", "verbose", "pipefail"})
+
+
+def runs_file(text: str) -> bool:
+    """Whether ``text`` may be one command running a file: the cheap test ``inline``
+    starts with, so other lines cost no import."""
+    if not text or _SPECIAL.intersection(text):
+        return False
+    first = text.lstrip(" \t").partition(" ")[0].partition("\t")[0]
+    return first in _PROGRAMS or "/" in first
+
+
+def inline(call: ToolCall) -> ToolCall | None:
+    """``call`` with the code of the file it runs fed on standard input, or ``None``."""
+    if not runs_file(call.text):
+        return None
+    try:
+        return _inline(call)
+    except (OSError, ValueError):  # unreadable, a link loop, undecodable, unparsable
+        return None
+
+
+def _inline(call: ToolCall) -> ToolCall | None:
+    import hashlib
+    import shlex
+
+    argv = shlex.split(call.text)
+    found = _runner(argv)
+    if found is None:
+        return None
+    head, word, args = found
+    data = _read(word, call.cwd, searched=argv[0] in SOURCES)
+    if data is None:
+        return None
+    content = data.decode("utf-8")
+    command = head or _shebang(content)
+    if command is None or "\x00" in content:
+        return None
+    sha = hashlib.sha256(data).hexdigest()
+    delimiter = f"INTERLOCK_SCRIPT_{sha[:16]}"
+    if delimiter in content.split("\n"):
+        return None
+    if command[-1] == "-s" and args and args[0][:1] in ("-", "+"):
+        args = ["--", *args]  # ``bash -s -x``: ``-x`` would be read as an option
+    ran = call.text.strip()
+    note = f"# interlock: `{ran}` runs {word} (sha256 {sha}), fed below as the hook read it"
+    body = content if content.endswith("\n") else content + "\n"
+    text = f"{note}\n{shlex.join([*command, *args])} <<'{delimiter}'\n{body}{delimiter}\n"
+    inlined = ToolCall(
+        call.agent,
+        call.tool,
+        call.kind,
+        text,
+        call.paths,
+        call.session_id,
+        call.cwd,
+        call.description,
+    )
+    inlined.carried = call.carried
+    return inlined
+
+
+def _runner(argv: Sequence[str]) -> tuple[list[str], str, list[str]] | None:
+    """``(command reading standard input, file, arguments)``; the command is empty
+    when the file runs itself (its shebang says which)."""
+    if not argv or "=" in argv[0]:
+        return None
+    first = argv[0]
+    # a program by name or absolute path; ``./bash`` is a local file like any other
+    program = first.rpartition("/")[2] if first.startswith("/") else first
+    if first in SOURCES:
+        return ([first, "/dev/stdin"], argv[1], list(argv[2:])) if len(argv) > 1 else None
+    if program in INTERPRETERS:
+        if len(argv) < 2 or argv[1].startswith("-"):
+            return None
+        return [first, "-"], argv[1], list(argv[2:])
+    if program in SHELLS:
+        at = _shell_file(argv)
+        if at is None:
+            return None
+        options = [w for w in argv[1:at] if w != "--"]
+        return [first, *options, "-s"], argv[at], list(argv[at + 1 :])
+    if "/" in first and first.rpartition("/")[2] not in BUILD_WRAPPERS:
+        return [], first, list(argv[1:])
+    return None
+
+
+def _shell_file(argv: Sequence[str]) -> int | None:
+    """Where the script is in a shell's words, if only harmless options precede it."""
+    at = 1
+    while at < len(argv):
+        word = argv[at]
+        if word == "--":
+            return at + 1 if at + 1 < len(argv) else None
+        if word in ("-o", "+o"):
+            if at + 1 >= len(argv) or argv[at + 1] not in _SHELL_OPTIONS:
+                return None
+            at += 2
+        elif word.startswith(("-", "+")):
+            if not _harmless(word):
+                return None  # ``-c``, ``-s``, ``-i``, ``-l``, ``--rcfile``, a lone ``-``
+            at += 1
+        else:
+            return at
+    return None
+
+
+def _harmless(flag: str) -> bool:
+    return len(flag) > 1 and flag[0] in "-+" and set(flag[1:]) <= _SHELL_FLAGS
+
+
+def _shebang(content: str) -> list[str] | None:
+    """The command reading standard input that a script's ``#!`` line names: a shell
+    (with at most one harmless option) or an interpreter, directly or through
+    ``/usr/bin/env NAME``; anything else (``env -S``, other programs) is ``None``."""
+    if not content.startswith("#!"):
+        return None
+    words = content[2:].partition("\n")[0].split()
+    if not words or not words[0].startswith("/"):
+        return None
+    if words[0].rpartition("/")[2] == "env":
+        words = words[1:]
+        if len(words) != 1:
+            return None
+    program, flags = words[0].rpartition("/")[2], words[1:]
+    if program in SHELLS and len(flags) <= 1 and all(map(_harmless, flags)):
+        return [program, *flags, "-s"]
+    if program in INTERPRETERS and not flags:
+        return [program, "-"]
+    return None
+
+
+def _read(word: str, cwd: str | None, *, searched: bool) -> bytes | None:
+    """The file's bytes: a regular file of at most ``MAX_SCRIPT_BYTES``, else ``None``.
+
+    ``source name`` looks for a name without ``/`` on ``PATH`` before the working
+    directory: when ``PATH`` has one, which file runs is not certain, so ``None``.
+    """
+    import os
+    import stat
+
+    if searched and "/" not in word and _on_path(word):
+        return None
+    path = word if os.path.isabs(word) or not cwd else os.path.join(cwd, word)
+    found = os.stat(path)
+    if not stat.S_ISREG(found.st_mode) or found.st_size > MAX_SCRIPT_BYTES:
+        return None  # before opening: opening a FIFO would wait for a writer
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        data = fh.read(MAX_SCRIPT_BYTES + 1)
+    return data if len(data) <= MAX_SCRIPT_BYTES else None
+
+
+def _on_path(name: str) -> bool:
+    import os
+
+    return any(
+        os.path.isfile(os.path.join(folder, name))
+        for folder in os.environ.get("PATH", "").split(":")
+        if folder
+    )

@@ -1,0 +1,275 @@
+"""A script the agent runs is judged by its code: ``scriptfile.inline`` and the gate.
+
+Real files in ``tmp_path``: each way of running one (a shell, ``source``/``.``, an
+interpreter, a shebang) becomes a heredoc of the file's content; a destructive script
+is never allowed offline, a read-only one is; a changed script is a new request; and
+anything the hook cannot read with certainty (missing, too big, binary, a compound
+line, ``bash -c``) is left as the text it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from interlock.integrations import gate
+from interlock.integrations.calls import ToolCall
+from interlock.integrations.gate import HookSettings, judge
+from interlock.integrations.scriptfile import MAX_SCRIPT_BYTES, inline, runs_file
+from interlock.integrations.state import SessionState
+
+DESTROY = "terraform destroy -auto-approve\n"
+READS = "ls -la\necho done\n"
+
+
+def shell(text: str, cwd: Path) -> ToolCall:
+    return ToolCall("claude-code", "Bash", "shell", text, (), "s-1", str(cwd), "deploy")
+
+
+def script(folder: Path, name: str, content: str | bytes, *, executable: bool = False) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    if executable:
+        path.chmod(0o755)
+    return path
+
+
+def fed(command: str, word: str, ran: str, content: str) -> str:
+    """The text ``inline`` makes: a note, the stdin command, the heredoc."""
+    sha = hashlib.sha256(content.encode()).hexdigest()
+    end = f"INTERLOCK_SCRIPT_{sha[:16]}"
+    body = content if content.endswith("\n") else content + "\n"
+    note = f"# interlock: `{ran}` runs {word} (sha256 {sha}), fed below as the hook read it"
+    return f"{note}\n{command} <<'{end}'\n{body}{end}\n"
+
+
+@pytest.mark.parametrize(
+    ("ran", "name", "content", "command"),
+    [
+        ("bash ./deploy.sh prod", "deploy.sh", DESTROY, "bash -s prod"),
+        ("sh x.sh arg", "x.sh", DESTROY, "sh -s arg"),
+        ("/bin/bash -e -o pipefail x.sh", "x.sh", DESTROY, "/bin/bash -e -o pipefail -s"),
+        ("zsh -- x.sh 'two words'", "x.sh", DESTROY, "zsh -s 'two words'"),
+        ("bash x.sh -f", "x.sh", DESTROY, "bash -s -- -f"),
+        ("source ./env.sh a", "env.sh", DESTROY, "source /dev/stdin a"),
+        (". ./env.sh", "env.sh", "export A=1", ". /dev/stdin"),
+        ("python3 tool.py --force", "tool.py", "print(1)\n", "python3 - --force"),
+        ("node scripts/x.js", "scripts/x.js", "console.log(1)\n", "node -"),
+        ("perl x.pl", "x.pl", "print 1;\n", "perl -"),
+        ("ruby x.rb", "x.rb", "puts 1\n", "ruby -"),
+        ("./deploy.sh prod", "deploy.sh", "#!/bin/bash\n" + DESTROY, "bash -s prod"),
+        ("scripts/d", "scripts/d", "#!/usr/bin/env sh\n" + DESTROY, "sh -s"),
+        ("./d.sh", "d.sh", "#!/bin/sh -eu\n" + DESTROY, "sh -eu -s"),
+        ("./t", "t", "#!/usr/bin/env python3\nprint(1)\n", "python3 -"),
+    ],
+)
+def test_each_way_of_running_a_file_feeds_its_content(
+    ran: str, name: str, content: str, command: str, tmp_path: Path
+) -> None:
+    script(tmp_path, name, content, executable=True)
+    call = shell(ran, tmp_path)
+    inlined = inline(call)
+    assert inlined is not None
+    word = next(w for w in ran.split() if w.endswith(name.rpartition("/")[2]))
+    assert inlined.text == fed(command, word, ran, content)
+    kept = ("agent", "tool", "kind", "paths", "session_id", "cwd", "description", "carried")
+    assert [getattr(inlined, f) for f in kept] == [getattr(call, f) for f in kept]
+
+
+def test_an_absolute_path_is_read_where_it_is(tmp_path: Path) -> None:
+    path = script(tmp_path, "x.sh", DESTROY)
+    inlined = inline(shell(f"bash {path}", tmp_path / "elsewhere"))
+    assert inlined is not None
+    assert DESTROY in inlined.text
+
+
+OFFLINE = HookSettings(offline=True)
+
+
+@pytest.mark.parametrize(
+    ("ran", "shebang"),
+    [
+        ("bash ./x.sh", ""),
+        ("./x.sh", "#!/usr/bin/env bash\n"),
+        ("source ./x.sh", ""),
+        ("sh x.sh arg", ""),
+        (". x.sh", ""),
+        ("./x.sh", "#!/bin/sh -e\n"),
+    ],
+)
+@pytest.mark.parametrize("body", [DESTROY, "kubectl delete namespace prod\n"])
+def test_a_destructive_script_is_not_allowed(
+    ran: str, shebang: str, body: str, tmp_path: Path
+) -> None:
+    script(tmp_path, "x.sh", shebang + body, executable=True)
+    answer = judge(shell(ran, tmp_path), OFFLINE)
+    assert answer.verdict == "deny", answer.reason  # offline, a hold is a deny
+    assert "needs 2 approvers" in answer.reason
+
+
+@pytest.mark.parametrize("ran", ["bash ./x.sh", "./x.sh", "source ./x.sh", "sh x.sh arg"])
+def test_a_read_only_script_is_allowed(ran: str, tmp_path: Path) -> None:
+    script(tmp_path, "x.sh", "#!/bin/bash\n" + READS, executable=True)
+    assert judge(shell(ran, tmp_path), OFFLINE).verdict == "allow"
+
+
+def test_python_code_in_the_file_is_judged(tmp_path: Path) -> None:
+    script(tmp_path, "x.py", 'import shutil\nshutil.rmtree("/etc")\n')
+    answer = judge(shell("python3 x.py", tmp_path), OFFLINE)
+    assert answer.verdict != "allow"
+    assert "code-inline-delete" in answer.reason
+    script(tmp_path, "ok.py", "print('hello')\n")
+    assert judge(shell("python3 ok.py", tmp_path), OFFLINE).verdict == "allow"
+
+
+def test_a_changed_script_is_a_different_call(tmp_path: Path) -> None:
+    script(tmp_path, "x.sh", READS)
+    first = inline(shell("bash x.sh", tmp_path))
+    script(tmp_path, "x.sh", READS + "terraform destroy -auto-approve\n")
+    second = inline(shell("bash x.sh", tmp_path))
+    assert first is not None
+    assert second is not None
+    assert first.text != second.text
+
+
+class _Gateway:
+    """A gateway that holds every request and records what was submitted."""
+
+    def __init__(self) -> None:
+        self.submitted: list[str | None] = []
+        self.asked: list[str] = []
+
+    def submit(self, kind: str, **fields: Any) -> dict[str, Any]:
+        self.submitted.append(fields["command"])
+        n = len(self.submitted)
+        return {"id": f"r{n}", "decision": "hold", "status": "pending", "digest": f"d{n}"}
+
+    def get(self, request_id: str) -> dict[str, Any]:
+        self.asked.append(request_id)
+        return {"id": request_id, "status": "pending"}
+
+
+def test_the_gateway_gets_the_content_and_a_changed_script_is_a_new_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = _Gateway()
+    monkeypatch.setattr(gate, "gateway_client", lambda settings: fake)
+    settings = HookSettings(url="http://127.0.0.1:9", token="t")
+    state = SessionState("s-1", root=str(tmp_path / "cache"))
+    work = tmp_path / "work"
+    script(work, "deploy.sh", DESTROY)
+    call = shell("bash ./deploy.sh prod", work)
+
+    assert gate.via_gateway(call, settings, state).verdict == "hold"
+    assert fake.submitted[0] is not None
+    assert DESTROY in fake.submitted[0]
+    assert gate.via_gateway(call, settings, state).request_id == "r1"  # same file: followed up
+    assert (len(fake.submitted), fake.asked) == (1, ["r1"])
+
+    script(work, "deploy.sh", DESTROY + "kubectl delete namespace prod\n")
+    assert gate.via_gateway(call, settings, state).request_id == "r2"
+    assert len(fake.submitted) == 2
+
+
+@pytest.mark.parametrize(
+    "ran",
+    [
+        "bash missing.sh",
+        "bash big.sh",
+        "bash bin.sh",
+        "./bin.sh",
+        "bash x.sh && ls",
+        "bash x.sh; ls",
+        "bash x.sh | cat",
+        "bash x.sh > out",
+        "bash -c 'x'",
+        "bash -s x.sh",
+        "bash -i x.sh",
+        "bash --rcfile r x.sh",
+        "bash",
+        "python3 -u x.sh",
+        "bash $HOME/x.sh",
+        "bash ./x*.sh",
+        "bash 'x.sh",
+        "A=./x.sh ./x.sh",
+        "./x.sh",  # no shebang
+        "./plain",  # a shebang naming another program
+        "./envs",  # ``env -S`` is not followed
+        "bash folder",
+        "bash fifo",
+        "ls x.sh",
+        "bash x.sh\r",
+        "./gradlew build",  # a build wrapper, judged as the build
+        "./configure --prefix=/usr",
+    ],
+)
+def test_what_the_hook_cannot_read_with_certainty_is_left_alone(ran: str, tmp_path: Path) -> None:
+    script(tmp_path, "x.sh", DESTROY)
+    script(tmp_path, "big.sh", "echo x\n" * (MAX_SCRIPT_BYTES // 7 + 1))
+    script(tmp_path, "gradlew", "#!/bin/sh\n" + DESTROY, executable=True)
+    script(tmp_path, "configure", "#!/bin/sh\n" + DESTROY, executable=True)
+    script(tmp_path, "bin.sh", b"#!/bin/sh\n\x00\x01\x02terraform destroy\n", executable=True)
+    script(tmp_path, "plain", "#!/usr/bin/awk -f\n{print}\n", executable=True)
+    script(tmp_path, "envs", "#!/usr/bin/env -S bash -e\n" + DESTROY, executable=True)
+    (tmp_path / "folder").mkdir()
+    os.mkfifo(tmp_path / "fifo")
+    assert (tmp_path / "big.sh").stat().st_size > MAX_SCRIPT_BYTES
+    assert inline(shell(ran, tmp_path)) is None
+
+
+def test_the_largest_script_fits_what_the_classifier_reads(tmp_path: Path) -> None:
+    """A script just under the limit is inlined and classified, not held as too long."""
+    from interlock.classify.treefacts import MAX_COMMAND_CHARS
+
+    line = "ls -la\n"
+    script(tmp_path, "x.sh", line * (MAX_SCRIPT_BYTES // len(line)))
+    inlined = inline(shell("bash x.sh", tmp_path))
+    assert inlined is not None
+    assert len(inlined.text) <= MAX_COMMAND_CHARS
+    assert judge(inlined, OFFLINE).verdict == "allow"
+
+
+def test_text_that_is_not_utf8_is_left_alone(tmp_path: Path) -> None:
+    script(tmp_path, "x.sh", b"echo \xff\xfe\n")
+    assert inline(shell("bash x.sh", tmp_path)) is None
+
+
+def test_a_symbolic_link_loop_is_left_alone(tmp_path: Path) -> None:
+    (tmp_path / "a.sh").symlink_to(tmp_path / "b.sh")
+    (tmp_path / "b.sh").symlink_to(tmp_path / "a.sh")
+    assert inline(shell("bash a.sh", tmp_path)) is None
+
+
+def test_a_linked_script_is_read_through_the_link(tmp_path: Path) -> None:
+    script(tmp_path, "real.sh", DESTROY)
+    (tmp_path / "link.sh").symlink_to(tmp_path / "real.sh")
+    inlined = inline(shell("bash link.sh", tmp_path))
+    assert inlined is not None
+    assert DESTROY in inlined.text
+
+
+def test_a_sourced_name_also_on_path_is_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``source env.sh`` reads ``PATH``'s ``env.sh`` first: which file runs is unsure."""
+    script(tmp_path, "env.sh", DESTROY)
+    script(tmp_path / "bin", "env.sh", READS)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin")
+    assert inline(shell("source env.sh", tmp_path)) is None
+    assert inline(shell("source ./env.sh", tmp_path)) is not None
+
+
+def test_other_calls_are_not_read(tmp_path: Path) -> None:
+    assert not runs_file("git status")
+    assert not runs_file("terraform apply tfplan")
+    assert runs_file("bash x.sh")
+    assert runs_file("./x")
+    assert gate.with_script(ToolCall("a", "Write", "file-write", "bash x.sh")).text == "bash x.sh"
