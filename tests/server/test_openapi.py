@@ -71,3 +71,32 @@ def test_no_server_errors(world: ApiWorld, label: str) -> None:
         case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
 
     run()
+
+
+def test_the_bodies_routes_read_themselves_are_documented() -> None:
+    """``POST /api/v1/requests`` reads its own body and token (``rawbody``): the
+    document still names the body's schema, the token and the 422 answer, and every
+    reference in it resolves (schemathesis would otherwise send no bodies)."""
+    with api_world("sqlite://") as built:
+        document: dict[str, Any] = built.client.app.openapi()  # type: ignore[attr-defined]
+    operation = document["paths"]["/api/v1/requests"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/SubmitIn"}
+    schemas = document["components"]["schemas"]
+    assert schemas["SubmitIn"]["required"] == ["kind"]
+    assert {"command", "plan_b64", "break_glass"} <= schemas["SubmitIn"]["properties"].keys()
+    assert operation["security"] == [{"interlock-token": []}]
+    assert "422" in operation["responses"]
+    refs = _references(document)
+    assert "#/components/schemas/SubmitIn" in refs
+    missing = [r for r in refs if r.rpartition("/")[2] not in schemas]
+    assert not missing
+
+
+def _references(node: object) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["$ref"]} if isinstance(node.get("$ref"), str) else set()
+        return found.union(*(_references(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_references(v) for v in node))
+    return set()

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from interlock import __version__
@@ -19,6 +20,7 @@ from interlock.server import audit_routes, requests_routes
 from interlock.server.gateway import Gateway, current_gateway
 from interlock.server.metrics import CONTENT_TYPE
 from interlock.server.responses import HealthOut, documented
+from interlock.server.schemas import SubmitIn
 
 Gw = Annotated[Gateway, Depends(current_gateway)]
 
@@ -32,6 +34,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: {"description": "body over the limit"},
     503: {"description": "the store failed; nothing was decided"},
 }
+
+
+#: Request bodies that routes read themselves (``rawbody``), for the OpenAPI document.
+BODIES_READ_BY_ROUTES: tuple[type[BaseModel], ...] = (SubmitIn,)
 
 
 def build_router() -> APIRouter:

@@ -17,8 +17,9 @@ from fastapi import FastAPI
 
 from interlock import __version__
 from interlock.server import errors, sessions_routes
-from interlock.server.api import ERROR_RESPONSES, build_router
+from interlock.server.api import BODIES_READ_BY_ROUTES, ERROR_RESPONSES, build_router
 from interlock.server.gateway import Gateway
+from interlock.server.rawbody import document_bodies
 from interlock.server.settings import Settings
 from interlock.store import Store
 
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     errors.install(app)
     app.add_middleware(errors.BodyLimit, limit=settings.max_body_bytes)
     app.include_router(build_router())
+    document_bodies(app, BODIES_READ_BY_ROUTES)
     app.include_router(sessions_routes.router, responses=ERROR_RESPONSES)
     pages = _pages_module()
     if pages is not None:

@@ -26,8 +26,9 @@ from interlock.errors import GrantRefusedError
 from interlock.identity.access import Authenticated
 from interlock.models import Action, ActionKind
 from interlock.server.auth import authenticate_token, bearer_token, caller
-from interlock.server.gateway import Gateway, current_gateway
+from interlock.server.gateway import Gateway, current_gateway, gateway_of
 from interlock.server.payloads import fast_json, request_json, view_json
+from interlock.server.rawbody import VALIDATION_ERROR, bearer_of, body_documented, json_body
 from interlock.server.responses import (
     GrantUseOut,
     RequestListOut,
@@ -62,17 +63,22 @@ FINAL = frozenset({Status.DENIED, Status.EXPIRED, Status.CANCELLED, Status.EXECU
     "",
     summary="submit an action for a decision",
     response_model=None,
-    responses=documented(RequestOut),
+    responses={**documented(RequestOut), **VALIDATION_ERROR},
+    openapi_extra=body_documented(SubmitIn),
 )
-async def submit(body: SubmitIn, token: Token, gw: Gw) -> Response:
+async def submit(request: Request) -> Response:
     """Classify, decide and record the action; the answer carries the decision.
 
     A shell command of up to :data:`LOOP_CLASSIFIED_CHARS` is classified on the event
     loop (microseconds) and written by the store's group-commit driver, so it costs
     no worker thread (``ApprovalService.submit_async``); anything larger, and plans
     and documents, are classified in a worker thread, where they cannot hold up
-    other requests.
+    other requests. The body (``SubmitIn``) and the token are read by the route
+    itself (``rawbody``: FastAPI's resolution of them cost more than the decision).
     """
+    token = bearer_of(request)
+    body = await json_body(request, SubmitIn)
+    gw = gateway_of(request)
     action = body.action()
     if action.kind is ActionKind.SHELL and len(action.payload) <= LOOP_CLASSIFIED_CHARS:
         done = await gw.approvals.submit_async(

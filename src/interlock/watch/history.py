@@ -98,11 +98,15 @@ _TOUCH_SQL = (
     "UPDATE watch_sessions SET kept = kept + 1, actions = actions + 1, last_at = ? "
     "WHERE session_id = ? RETURNING kept, frozen_at, frozen_by, frozen_reason"
 )
+#: An action without targets: nothing reads its id, so the insert may wait for the
+#: next statement's round trip (``run_sql(..., later=True)``).
 _INSERT_SQL = (
     "INSERT INTO watch_actions (session_id, agent, human, at, request_id, summary, "
     "action_class, targets, categories, environments, verdict, counted, evidence) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+#: An action with targets, whose rows point at its id.
+_INSERT_ID_SQL = _INSERT_SQL + " RETURNING id"
 
 
 _DONE_SQL = "SELECT 1 FROM watch_actions WHERE agent = ? AND action_class = ? LIMIT 1"
@@ -187,9 +191,11 @@ def record(conn: Connection, entry: Entry, *, state: SessionState, limit: int) -
     """Insert ``entry`` and its targets; prune the session's oldest rows past ``limit``."""
     values = _columns(entry)
     values["at"] = moment(conn, entry.at)
-    action_id = run_sql(conn, _INSERT_SQL, tuple(values.values()))[0][0]
-    if entry.targets:
-        at = moment(conn, entry.at)
+    if not entry.targets:  # most actions (reads): one held insert
+        run_sql(conn, _INSERT_SQL, tuple(values.values()), later=True)
+    else:
+        action_id = run_sql(conn, _INSERT_ID_SQL, tuple(values.values()))[0][0]
+        at = values["at"]
         rows = [
             (action_id, entry.session_id, t.family[:200], t.name[:300], t.op.value, at)
             for t in entry.targets
