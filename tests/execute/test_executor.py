@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 from tests.integrations.conftest import GATEWAY_SECRET, Gateway, gateway, stub_bin
@@ -94,3 +96,62 @@ def test_a_denied_command_never_runs(gateway: Gateway, stub_bin: Path, tmp_path:
     assert done.returncode == 5
     assert "denied" in done.stderr
     assert done.stdout == ""
+
+
+def _rule_ids(gateway: Gateway, request_id: str) -> set[str]:
+    req = urllib.request.Request(f"{gateway.url}/api/v1/requests/{request_id}")
+    req.add_header("Authorization", f"Bearer {gateway.tokens['bob']}")
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return {f["rule_id"] for f in json.load(resp)["findings"]}
+
+
+def _held_script(
+    gateway: Gateway, stub_bin: Path, tmp_path: Path
+) -> tuple[subprocess.Popen[str], str]:
+    """``interlock exec -- bash ./deploy.sh`` of a script holding ``terraform destroy``,
+    read until it says it waits for approval, and its request id."""
+    (tmp_path / "deploy.sh").write_text("terraform destroy -auto-approve\n")
+    argv = interlock_exec(
+        gateway, "--env", "production", "--timeout", "60", "--", "bash", "./deploy.sh"
+    )
+    proc = subprocess.Popen(
+        argv,
+        env=exec_env(gateway, stub_bin) | {"STUB_TF_LOG": str(tmp_path / "log")},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert proc.stderr is not None
+    first = proc.stderr.readline()
+    assert "hold (pending)" in first, first  # the line alone was allowed unread
+    assert "waiting for approval" in proc.stderr.readline()
+    return proc, first.split(":", 1)[0]
+
+
+def test_a_script_is_held_for_its_code_and_runs_once_approved(
+    gateway: Gateway, stub_bin: Path, tmp_path: Path
+) -> None:
+    proc, request_id = _held_script(gateway, stub_bin, tmp_path)
+    assert "tf-destroy" in _rule_ids(gateway, request_id)  # found in the script's code
+    gateway.vote(request_id, "bob")
+    gateway.vote(request_id, "carol")
+    out, err = proc.communicate(timeout=90)
+    assert proc.returncode == 0, err
+    assert "stub terraform ['destroy', '-auto-approve']" in out
+    assert '"argv": ["destroy", "-auto-approve"]' in (tmp_path / "log").read_text()
+
+
+def test_a_script_changed_while_it_waited_runs_nothing(
+    gateway: Gateway, stub_bin: Path, tmp_path: Path
+) -> None:
+    proc, request_id = _held_script(gateway, stub_bin, tmp_path)
+    (tmp_path / "deploy.sh").write_text("echo swapped > swapped.txt\n")
+    gateway.vote(request_id, "bob")
+    gateway.vote(request_id, "carol")
+    out, err = proc.communicate(timeout=90)
+    assert proc.returncode == 5, err
+    assert "deploy.sh changed after request" in err
+    assert not (tmp_path / "swapped.txt").exists()
+    assert not (tmp_path / "log").exists()
+    assert out == ""

@@ -19,7 +19,7 @@ import pytest
 from interlock.integrations import gate
 from interlock.integrations.calls import ToolCall
 from interlock.integrations.gate import HookSettings, judge
-from interlock.integrations.scriptfile import MAX_SCRIPT_BYTES, inline, runs_file
+from interlock.integrations.scriptfile import MAX_SCRIPT_BYTES, inline, read_script, runs_file
 from interlock.integrations.state import SessionState
 
 DESTROY = "terraform destroy -auto-approve\n"
@@ -273,3 +273,17 @@ def test_other_calls_are_not_read(tmp_path: Path) -> None:
     assert runs_file("bash x.sh")
     assert runs_file("./x")
     assert gate.with_script(ToolCall("a", "Write", "file-write", "bash x.sh")).text == "bash x.sh"
+
+
+def test_a_script_read_knows_whether_its_file_changed(tmp_path: Path) -> None:
+    """``interlock exec`` runs an approved script only while ``unchanged``."""
+    path = script(tmp_path, "x.sh", DESTROY)
+    found = read_script("bash x.sh", str(tmp_path))
+    assert found is not None
+    assert found.unchanged()
+    path.write_text(READS)
+    assert not found.unchanged()
+    path.write_text(DESTROY)
+    assert found.unchanged()
+    path.unlink()
+    assert not found.unchanged()

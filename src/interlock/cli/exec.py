@@ -6,6 +6,11 @@ approved its grant is consumed and the command runs (never through a shell) with
 the environment's credentials from ``--config`` (the gateway's interlock.yaml),
 which the command alone sees. Its output is printed with those values redacted, the
 end is reported to the gateway (audited), and its exit status is returned.
+
+A command that runs a local script (``bash ./deploy.sh prod``, ``./deploy.sh``,
+``python3 tool.py``) is submitted with the script's code, as the agent hooks submit
+it (``integrations/scriptfile.py``), and runs only if the file still holds that
+code when its turn comes: a script changed while the request waited runs nothing.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
     from interlock.config import load_config
     from interlock.execute.executor import Executor
     from interlock.integrations.client import GatewayClient
+    from interlock.integrations.scriptfile import SOURCES, read_script
 
     argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
     if not argv:
@@ -49,9 +55,11 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("no gateway", hint="pass --url or set INTERLOCK_URL")
     client = GatewayClient(url, args.token or os.environ.get("INTERLOCK_TOKEN"))
     executor = Executor(client, load_config(args.config), progress=_progress)
+    command = shlex.join(argv)
+    script = read_script(command, os.getcwd()) if argv[0] not in SOURCES else None
     found = client.submit(
         "shell",
-        command=shlex.join(argv),
+        command=command if script is None else script.text,
         cwd=os.getcwd(),
         env=args.env,
         task=args.task,
@@ -64,6 +72,11 @@ def run(args: argparse.Namespace) -> int:
         raise DecisionError(
             f"request {found.get('id')} is {found.get('status')}; nothing ran",
             hint=str(found.get("url") or "") or None,
+        )
+    if script is not None and not script.unchanged():
+        raise DecisionError(
+            f"{script.path} changed after request {found.get('id')} read it; nothing ran",
+            hint="run it again to have the script as it is now decided",
         )
     result = executor.run_granted(found, argv, environment=args.env, cwd=os.getcwd())
     sys.stdout.write(result.output)

@@ -12,6 +12,8 @@ which the classifier judges by its content. The text names the file and its SHA-
 and holds the content, so the call's fingerprint and the request's digest bind the
 exact file: a script changed after approval is a new request. As in ``planfile``,
 anything unexpected returns ``None`` and the command is judged as the text it is.
+``interlock exec`` submits the same text (``read_script``) and, once approved, runs
+the line only while the file is ``unchanged``.
 
 Only the cheap test ``runs_file`` runs for every shell call; ``os``, ``shlex`` and
 ``hashlib`` are imported once a line passes it (the hook's per-call path stays
@@ -61,26 +63,68 @@ def runs_file(text: str) -> bool:
     return first in _PROGRAMS or "/" in first
 
 
+class Script:
+    """A script a command line runs, as read: the line that feeds it on standard input
+    (``text``, what is classified and submitted), the file as the line names it, its
+    working directory and its SHA-256."""
+
+    __slots__ = ("cwd", "path", "sha256", "text")
+
+    def __init__(self, text: str, path: str, cwd: str | None, sha256: str) -> None:
+        self.text, self.path, self.cwd, self.sha256 = text, path, cwd, sha256
+
+    def unchanged(self) -> bool:
+        """Whether the file still holds what was read (``interlock exec`` asks just
+        before it runs the approved line, which reads the file again)."""
+        import hashlib
+
+        try:
+            data = _read(self.path, self.cwd, searched=False)
+        except (OSError, ValueError):
+            return False
+        return data is not None and hashlib.sha256(data).hexdigest() == self.sha256
+
+
 def inline(call: ToolCall) -> ToolCall | None:
     """``call`` with the code of the file it runs fed on standard input, or ``None``."""
-    if not runs_file(call.text):
+    script = read_script(call.text, call.cwd)
+    if script is None:
+        return None
+    inlined = ToolCall(
+        call.agent,
+        call.tool,
+        call.kind,
+        script.text,
+        call.paths,
+        call.session_id,
+        call.cwd,
+        call.description,
+    )
+    inlined.carried = call.carried
+    return inlined
+
+
+def read_script(text: str, cwd: str | None) -> Script | None:
+    """The script ``text`` runs, read from ``cwd``; ``None`` for any other line and
+    whenever the file cannot be read with certainty."""
+    if not runs_file(text):
         return None
     try:
-        return _inline(call)
+        return _script(text, cwd)
     except (OSError, ValueError):  # unreadable, a link loop, undecodable, unparsable
         return None
 
 
-def _inline(call: ToolCall) -> ToolCall | None:
+def _script(text: str, cwd: str | None) -> Script | None:
     import hashlib
     import shlex
 
-    argv = shlex.split(call.text)
+    argv = shlex.split(text)
     found = _runner(argv)
     if found is None:
         return None
     head, word, args = found
-    data = _read(word, call.cwd, searched=argv[0] in SOURCES)
+    data = _read(word, cwd, searched=argv[0] in SOURCES)
     if data is None:
         return None
     content = data.decode("utf-8")
@@ -93,22 +137,11 @@ def _inline(call: ToolCall) -> ToolCall | None:
         return None
     if command[-1] == "-s" and args and args[0][:1] in ("-", "+"):
         args = ["--", *args]  # ``bash -s -x``: ``-x`` would be read as an option
-    ran = call.text.strip()
+    ran = text.strip()
     note = f"# interlock: `{ran}` runs {word} (sha256 {sha}), fed below as the hook read it"
     body = content if content.endswith("\n") else content + "\n"
-    text = f"{note}\n{shlex.join([*command, *args])} <<'{delimiter}'\n{body}{delimiter}\n"
-    inlined = ToolCall(
-        call.agent,
-        call.tool,
-        call.kind,
-        text,
-        call.paths,
-        call.session_id,
-        call.cwd,
-        call.description,
-    )
-    inlined.carried = call.carried
-    return inlined
+    fed = f"{note}\n{shlex.join([*command, *args])} <<'{delimiter}'\n{body}{delimiter}\n"
+    return Script(fed, word, cwd, sha)
 
 
 def _runner(argv: Sequence[str]) -> tuple[list[str], str, list[str]] | None:
