@@ -8,7 +8,8 @@ told the request id, what needs approving, where, and to retry after approval) o
 one; once approved, its grant is consumed through the API and the call allowed
 exactly once. A shell call that runs a local script (``bash ./deploy.sh``,
 ``./deploy.sh``, ``source env.sh``, ``python3 tool.py``) is judged, offline too, by
-the script's code, which the hook reads and puts in the text (``scriptfile``).
+the script's code, which the hook reads and puts in the text (``scriptfile``); so is
+one that runs package.json scripts (``npm test``, ``yarn build``: ``pkgscripts``).
 File tools are judged here: a write to interlock's own files or hook settings is
 self-tamper and denied (``interlock.classify.selfprotect``, floor rule 4); a write
 outside the working directory is put to the operator. Read-only tools are allowed;
@@ -131,12 +132,13 @@ def via_gateway(call: ToolCall, settings: HookSettings, state: SessionState) -> 
 
 def with_script(call: ToolCall) -> ToolCall:
     """A shell call that runs a local script, with the script's code in its text
-    (``integrations/scriptfile.py``); any other call as it is."""
+    (``integrations/scriptfile.py``), or package.json scripts, with theirs
+    (``integrations/pkgscripts.py``); any other call as it is."""
     if call.kind != "shell":
         return call
-    from interlock.integrations.scriptfile import inline
+    from interlock.integrations import pkgscripts, scriptfile
 
-    return inline(call) or call
+    return scriptfile.inline(call) or pkgscripts.inline(call) or call
 
 
 def gateway_client(settings: HookSettings) -> Any:

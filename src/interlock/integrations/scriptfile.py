@@ -54,10 +54,16 @@ _SHELL_FLAGS = frozenset("euxv")
 _SHELL_OPTIONS = frozenset({"errexit", "nounset", "xtrace", "verbose", "pipefail"})
 
 
+def literal(text: str) -> bool:
+    """Whether ``text`` can only be one simple command of literal words: no operators,
+    expansions or characters ``shlex`` reads otherwise than bash (also ``pkgscripts``)."""
+    return bool(text) and not _SPECIAL.intersection(text)
+
+
 def runs_file(text: str) -> bool:
     """Whether ``text`` may be one command running a file: the cheap test ``inline``
     starts with, so other lines cost no import."""
-    if not text or _SPECIAL.intersection(text):
+    if not literal(text):
         return False
     first = text.lstrip(" \t").partition(" ")[0].partition("\t")[0]
     return first in _PROGRAMS or "/" in first
@@ -65,13 +71,17 @@ def runs_file(text: str) -> bool:
 
 class Script:
     """A script a command line runs, as read: the line that feeds it on standard input
-    (``text``, what is classified and submitted), the file as the line names it, its
-    working directory and its SHA-256."""
+    (``text``, what is classified and submitted), the file as the line names it (for
+    ``pkgscripts``, the ``package.json`` holding the scripts), its working directory,
+    its SHA-256 and the largest size it is read at."""
 
-    __slots__ = ("cwd", "path", "sha256", "text")
+    __slots__ = ("cwd", "limit", "path", "sha256", "text")
 
-    def __init__(self, text: str, path: str, cwd: str | None, sha256: str) -> None:
+    def __init__(
+        self, text: str, path: str, cwd: str | None, sha256: str, limit: int = MAX_SCRIPT_BYTES
+    ) -> None:
         self.text, self.path, self.cwd, self.sha256 = text, path, cwd, sha256
+        self.limit = limit
 
     def unchanged(self) -> bool:
         """Whether the file still holds what was read (``interlock exec`` asks just
@@ -79,7 +89,7 @@ class Script:
         import hashlib
 
         try:
-            data = _read(self.path, self.cwd, searched=False)
+            data = _read(self.path, self.cwd, searched=False, limit=self.limit)
         except (OSError, ValueError):
             return False
         return data is not None and hashlib.sha256(data).hexdigest() == self.sha256
@@ -87,7 +97,11 @@ class Script:
 
 def inline(call: ToolCall) -> ToolCall | None:
     """``call`` with the code of the file it runs fed on standard input, or ``None``."""
-    script = read_script(call.text, call.cwd)
+    return rewritten(call, read_script(call.text, call.cwd))
+
+
+def rewritten(call: ToolCall, script: Script | None) -> ToolCall | None:
+    """``call`` with ``script``'s text in place of its own; ``None`` without a script."""
     if script is None:
         return None
     inlined = ToolCall(
@@ -214,27 +228,36 @@ def _shebang(content: str) -> list[str] | None:
     return None
 
 
-def _read(word: str, cwd: str | None, *, searched: bool) -> bytes | None:
-    """The file's bytes: a regular file of at most ``MAX_SCRIPT_BYTES``, else ``None``.
+def _read(
+    word: str, cwd: str | None, *, searched: bool, limit: int = MAX_SCRIPT_BYTES
+) -> bytes | None:
+    """The file's bytes: a regular file of at most ``limit`` bytes, else ``None``.
 
     ``source name`` looks for a name without ``/`` on ``PATH`` before the working
     directory: when ``PATH`` has one, which file runs is not certain, so ``None``.
     """
     import os
-    import stat
 
     if searched and "/" not in word and _on_path(word):
         return None
-    path = word if os.path.isabs(word) or not cwd else os.path.join(cwd, word)
+    return read_regular(word if os.path.isabs(word) or not cwd else os.path.join(cwd, word), limit)
+
+
+def read_regular(path: str, limit: int) -> bytes | None:
+    """The bytes of the regular file at ``path`` if it holds at most ``limit``, else
+    ``None``; ``OSError`` when it cannot be read."""
+    import os
+    import stat
+
     found = os.stat(path)
-    if not stat.S_ISREG(found.st_mode) or found.st_size > MAX_SCRIPT_BYTES:
+    if not stat.S_ISREG(found.st_mode) or found.st_size > limit:
         return None  # before opening: opening a FIFO would wait for a writer
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     with os.fdopen(fd, "rb") as fh:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return None
-        data = fh.read(MAX_SCRIPT_BYTES + 1)
-    return data if len(data) <= MAX_SCRIPT_BYTES else None
+        data = fh.read(limit + 1)
+    return data if len(data) <= limit else None
 
 
 def _on_path(name: str) -> bool:
