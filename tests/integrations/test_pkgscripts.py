@@ -118,6 +118,20 @@ def test_the_nearest_package_json_upward_runs_in_its_folder(tmp_path: Path) -> N
     assert judge(shell("npm test", nested), OFFLINE).verdict == "allow"
 
 
+def test_a_folder_name_cannot_break_out_of_the_note(tmp_path: Path) -> None:
+    """A line break in the package's folder name would end the note's comment and
+    could open a heredoc that swallows the scripts: such a folder is left alone."""
+    folder = tmp_path / "x\n: <<'EOF'"
+    package(folder, {"scripts": {"test": DESTROY}})
+    nested = folder / "src"
+    nested.mkdir()
+    assert read_scripts("npm test", str(nested)) is None
+    assert read_scripts("npm test", str(folder)) is None
+    package(tmp_path / "plain", {"scripts": {"test": DESTROY}})
+    (tmp_path / "plain" / "src").mkdir()
+    assert read_scripts("npm test", str(tmp_path / "plain" / "src")) is not None
+
+
 @pytest.mark.parametrize(
     "scripts",
     [

@@ -125,6 +125,8 @@ def _scripts(text: str, cwd: str | None) -> Script | None:
         return None
     sha = hashlib.sha256(data).hexdigest()
     folder = os.path.dirname(path)
+    if any(ch < " " or ch == "\x7f" for ch in folder):
+        return None  # a line break in its name could end the note's comment (``where``)
     where, cd = ("package.json", "") if folder == start else (path, f"cd {shlex.quote(folder)} && ")
     ran = text.strip()
     chain = " && ".join(f"sh -c {shlex.quote(line)}" for line in lines)
