@@ -155,3 +155,22 @@ def test_a_script_changed_while_it_waited_runs_nothing(
     assert not (tmp_path / "swapped.txt").exists()
     assert not (tmp_path / "log").exists()
     assert out == ""
+
+
+def test_a_script_too_large_to_read_is_refused_unrun(
+    gateway: Gateway, stub_bin: Path, tmp_path: Path
+) -> None:
+    """Padding a script past what is read must not get it run unjudged."""
+    (tmp_path / "big.sh").write_text("terraform destroy -auto-approve\n" + "# pad\n" * 30_000)
+    done = subprocess.run(
+        interlock_exec(gateway, "--", "bash", "big.sh"),
+        env=exec_env(gateway, stub_bin) | {"STUB_TF_LOG": str(tmp_path / "log")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "big.sh is over 120 KiB, so its code cannot be judged; nothing ran" in done.stderr
+    assert not (tmp_path / "log").exists()

@@ -28,6 +28,7 @@ from interlock.integrations.pkgscripts import (
     read_scripts,
     runs_scripts,
 )
+from interlock.integrations.scriptfile import Script
 from interlock.integrations.state import SessionState
 
 DESTROY = "terraform destroy -auto-approve"
@@ -98,7 +99,7 @@ def test_each_way_of_running_a_script_carries_its_text(
     path = package(tmp_path, {"name": "app", "scripts": SCRIPTS})
     call = shell(ran, tmp_path)
     inlined = inline(call)
-    assert inlined is not None
+    assert isinstance(inlined, ToolCall)
     assert inlined.text == expected(ran, lines, path)
     kept = ("agent", "tool", "kind", "paths", "session_id", "cwd", "description", "carried")
     assert [getattr(inlined, f) for f in kept] == [getattr(call, f) for f in kept]
@@ -112,7 +113,7 @@ def test_the_nearest_package_json_upward_runs_in_its_folder(tmp_path: Path) -> N
     nested = tmp_path / "app" / "src" / "deep"
     nested.mkdir(parents=True)
     found = read_scripts("npm test", str(nested))
-    assert found is not None
+    assert isinstance(found, Script)
     cd = f"cd {tmp_path / 'app'} && "
     assert found.text == expected("npm test", ["jest"], path, cd=cd)
     assert judge(shell("npm test", nested), OFFLINE).verdict == "allow"
@@ -120,16 +121,21 @@ def test_the_nearest_package_json_upward_runs_in_its_folder(tmp_path: Path) -> N
 
 def test_a_folder_name_cannot_break_out_of_the_note(tmp_path: Path) -> None:
     """A line break in the package's folder name would end the note's comment and
-    could open a heredoc that swallows the scripts: such a folder is left alone."""
+    could open a heredoc that swallows the scripts: the human is asked instead."""
     folder = tmp_path / "x\n: <<'EOF'"
     package(folder, {"scripts": {"test": DESTROY}})
     nested = folder / "src"
     nested.mkdir()
-    assert read_scripts("npm test", str(nested)) is None
-    assert read_scripts("npm test", str(folder)) is None
+    assert (
+        read_scripts("npm test", str(nested)) == f"the name of {str(folder)!r} holds a line break"
+    )
+    assert judge(shell("npm test", nested), OFFLINE).verdict == "ask"
+    assert (
+        read_scripts("npm test", str(folder)) == f"the name of {str(folder)!r} holds a line break"
+    )
     package(tmp_path / "plain", {"scripts": {"test": DESTROY}})
     (tmp_path / "plain" / "src").mkdir()
-    assert read_scripts("npm test", str(tmp_path / "plain" / "src")) is not None
+    assert isinstance(read_scripts("npm test", str(tmp_path / "plain" / "src")), Script)
 
 
 @pytest.mark.parametrize(
@@ -187,9 +193,9 @@ def test_a_changed_package_json_is_a_different_call(tmp_path: Path) -> None:
     second = inline(shell("npm test", tmp_path))
     package(tmp_path, {"version": "2.0.0", "scripts": {"test": "jest"}})
     third = inline(shell("npm test", tmp_path))
-    assert first is not None
-    assert second is not None
-    assert third is not None
+    assert isinstance(first, ToolCall)
+    assert isinstance(second, ToolCall)
+    assert isinstance(third, ToolCall)
     assert len({first.text, second.text, third.text}) == 3
 
 
@@ -219,11 +225,11 @@ def test_the_gateway_gets_the_scripts_and_a_changed_file_is_a_new_request(
     package(work, {"scripts": {"test": DESTROY}})
     call = shell("npm test", work)
 
-    assert gate.via_gateway(call, settings, state).verdict == "hold"
+    assert gate.judge(call, settings, state).verdict == "hold"
     assert f"sh -c '{DESTROY}'" in str(fake.submitted[0])
-    assert gate.via_gateway(call, settings, state).request_id == "r1"  # same file: followed up
+    assert gate.judge(call, settings, state).request_id == "r1"  # same file: followed up
     package(work, {"scripts": {"test": DESTROY + " -target=x"}})
-    assert gate.via_gateway(call, settings, state).request_id == "r2"
+    assert gate.judge(call, settings, state).request_id == "r2"
 
 
 @pytest.mark.parametrize(
@@ -258,13 +264,9 @@ def test_the_gateway_gets_the_scripts_and_a_changed_file_is_a_new_request(
         ("npm test", "{not json"),
         ("npm test", "[1, 2]"),
         ("npm test", {"scripts": ["jest"]}),
-        ("npm test", {"scripts": {"test": ["jest"]}}),
-        ("npm test", {"scripts": {"test": "jest", "pretest": 1}}),
-        ("npm test", {"scripts": {"test": "jest\u0000"}}),
         ("npm test", '{"scripts": {"test": "jest \\ud800"}}'),
         ("npm test", "[" * 100_000),
         ("npm test", b'{"scripts": {"test": "jest \xff"}}'),
-        ("npm test", {"scripts": {"test": "jest"}, "pad": "x" * MAX_PACKAGE_BYTES}),
     ],
 )
 def test_what_the_hook_cannot_read_with_certainty_is_left_alone(
@@ -274,6 +276,28 @@ def test_what_the_hook_cannot_read_with_certainty_is_left_alone(
         package(tmp_path, content)
     (tmp_path / "server.js").write_text("console.log(1)\n")
     assert inline(shell(ran, tmp_path)) is None
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        ({"scripts": {"test": ["jest"]}}, "script 'test' is not text a shell is handed"),
+        ({"scripts": {"test": "jest", "pretest": 1}}, "script 'pretest' is not text"),
+        ({"scripts": {"test": "jest\u0000"}}, "script 'test' is not text"),
+        ({"scripts": {"test": DESTROY}, "pad": "x" * MAX_PACKAGE_BYTES}, "is over 256 KiB"),
+    ],
+)
+def test_scripts_that_run_but_cannot_be_read_are_asked_about(
+    content: dict[str, Any], why: str, tmp_path: Path
+) -> None:
+    """Padding package.json past the limit must not be a way around reading it."""
+    package(tmp_path, content)
+    found = inline(shell("npm test", tmp_path))
+    assert isinstance(found, str)
+    assert why in found
+    answer = judge(shell("npm test", tmp_path), OFFLINE)
+    assert answer.verdict == "ask"
+    assert why in answer.reason
 
 
 def test_a_package_json_that_is_no_file_is_left_alone(tmp_path: Path) -> None:
@@ -303,7 +327,7 @@ def test_a_large_package_json_is_read_and_checked_again(tmp_path: Path) -> None:
     """Past ``scriptfile``'s 120 KiB: only the scripts that run are in the text."""
     path = package(tmp_path, {"scripts": {"test": "jest"}, "pad": "x" * 200_000})
     found = read_scripts("npm test", str(tmp_path))
-    assert found is not None
+    assert isinstance(found, Script)
     assert len(found.text) < 1000
     assert found.unchanged()
     path.write_text(path.read_text().replace('"jest"', '"jest --ci"'))
@@ -313,7 +337,7 @@ def test_a_large_package_json_is_read_and_checked_again(tmp_path: Path) -> None:
 def test_scripts_read_know_whether_package_json_changed(tmp_path: Path) -> None:
     path = package(tmp_path, {"scripts": {"test": "jest"}})
     found = read_scripts("npm test", str(tmp_path / "."))
-    assert found is not None
+    assert isinstance(found, Script)
     assert Path(found.path) == path.resolve()
     assert found.unchanged()
     package(tmp_path, {"scripts": {"test": DESTROY}})
@@ -330,12 +354,15 @@ def test_other_calls_are_not_read(tmp_path: Path) -> None:
     assert runs_scripts("  yarn build")
     package(tmp_path, {"scripts": {"test": DESTROY}})
     write = ToolCall("a", "Write", "file-write", "npm test", (), None, str(tmp_path))
-    assert gate.with_script(write).text == "npm test"
+    assert gate.with_script(write) is write
 
 
 def test_a_script_file_is_read_before_package_scripts(tmp_path: Path) -> None:
     """``./npm`` is a local file, not the package manager."""
     (tmp_path / "npm").write_text("#!/bin/sh\necho hi\n")
     package(tmp_path, {"scripts": {"test": DESTROY}})
-    assert "INTERLOCK_SCRIPT_" in gate.with_script(shell("./npm test", tmp_path)).text
-    assert "sh -c" in gate.with_script(shell("npm test", tmp_path)).text
+    local, manager = (gate.with_script(shell(t, tmp_path)) for t in ("./npm test", "npm test"))
+    assert isinstance(local, ToolCall)
+    assert "INTERLOCK_SCRIPT_" in local.text
+    assert isinstance(manager, ToolCall)
+    assert "sh -c" in manager.text

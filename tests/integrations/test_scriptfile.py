@@ -19,7 +19,13 @@ import pytest
 from interlock.integrations import gate
 from interlock.integrations.calls import ToolCall
 from interlock.integrations.gate import HookSettings, judge
-from interlock.integrations.scriptfile import MAX_SCRIPT_BYTES, inline, read_script, runs_file
+from interlock.integrations.scriptfile import (
+    MAX_SCRIPT_BYTES,
+    Script,
+    inline,
+    read_script,
+    runs_file,
+)
 from interlock.integrations.state import SessionState
 
 DESTROY = "terraform destroy -auto-approve\n"
@@ -77,7 +83,7 @@ def test_each_way_of_running_a_file_feeds_its_content(
     script(tmp_path, name, content, executable=True)
     call = shell(ran, tmp_path)
     inlined = inline(call)
-    assert inlined is not None
+    assert isinstance(inlined, ToolCall)
     word = next(w for w in ran.split() if w.endswith(name.rpartition("/")[2]))
     assert inlined.text == fed(command, word, ran, content)
     kept = ("agent", "tool", "kind", "paths", "session_id", "cwd", "description", "carried")
@@ -87,7 +93,7 @@ def test_each_way_of_running_a_file_feeds_its_content(
 def test_an_absolute_path_is_read_where_it_is(tmp_path: Path) -> None:
     path = script(tmp_path, "x.sh", DESTROY)
     inlined = inline(shell(f"bash {path}", tmp_path / "elsewhere"))
-    assert inlined is not None
+    assert isinstance(inlined, ToolCall)
     assert DESTROY in inlined.text
 
 
@@ -135,8 +141,8 @@ def test_a_changed_script_is_a_different_call(tmp_path: Path) -> None:
     first = inline(shell("bash x.sh", tmp_path))
     script(tmp_path, "x.sh", READS + "terraform destroy -auto-approve\n")
     second = inline(shell("bash x.sh", tmp_path))
-    assert first is not None
-    assert second is not None
+    assert isinstance(first, ToolCall)
+    assert isinstance(second, ToolCall)
     assert first.text != second.text
 
 
@@ -168,24 +174,40 @@ def test_the_gateway_gets_the_content_and_a_changed_script_is_a_new_request(
     script(work, "deploy.sh", DESTROY)
     call = shell("bash ./deploy.sh prod", work)
 
-    assert gate.via_gateway(call, settings, state).verdict == "hold"
+    assert gate.judge(call, settings, state).verdict == "hold"
     assert fake.submitted[0] is not None
     assert DESTROY in fake.submitted[0]
-    assert gate.via_gateway(call, settings, state).request_id == "r1"  # same file: followed up
+    assert gate.judge(call, settings, state).request_id == "r1"  # same file: followed up
     assert (len(fake.submitted), fake.asked) == (1, ["r1"])
 
     script(work, "deploy.sh", DESTROY + "kubectl delete namespace prod\n")
-    assert gate.via_gateway(call, settings, state).request_id == "r2"
+    assert gate.judge(call, settings, state).request_id == "r2"
     assert len(fake.submitted) == 2
+
+
+def _files(folder: Path) -> None:
+    """Files the hook may or may not read with certainty."""
+    script(folder, "x.sh", DESTROY)
+    script(folder, "big.sh", "echo x\n" * (MAX_SCRIPT_BYTES // 7 + 1))
+    script(folder, "bigrun", "#!/bin/sh\n" + "echo x\n" * (MAX_SCRIPT_BYTES // 7), executable=True)
+    script(folder, "gradlew", "#!/bin/sh\n" + DESTROY, executable=True)
+    script(folder, "configure", "#!/bin/sh\n" + DESTROY, executable=True)
+    script(folder, "bin.sh", b"#!/bin/sh\n\x00\x01\x02terraform destroy\n", executable=True)
+    script(folder, "prog", b"\x7fELF\x02\x01\x01\x00" + b"\x00" * (MAX_SCRIPT_BYTES + 1))
+    script(folder, "small", b"\x7fELF\x02\x01\x01\x00\x00", executable=True)
+    script(folder, "latin.sh", b"echo \xff\xfe\n")
+    script(folder, "plain", "#!/usr/bin/awk -f\n{print}\n", executable=True)
+    script(folder, "envs", "#!/usr/bin/env -S bash -e\n" + DESTROY, executable=True)
+    (folder / "folder").mkdir()
+    os.mkfifo(folder / "fifo")
 
 
 @pytest.mark.parametrize(
     "ran",
     [
-        "bash missing.sh",
-        "bash big.sh",
-        "bash bin.sh",
-        "./bin.sh",
+        "bash missing.sh",  # no such file: nothing runs
+        "./prog",  # a program, not a script
+        "./small",
         "bash x.sh && ls",
         "bash x.sh; ls",
         "bash x.sh | cat",
@@ -200,29 +222,53 @@ def test_the_gateway_gets_the_content_and_a_changed_script_is_a_new_request(
         "bash ./x*.sh",
         "bash 'x.sh",
         "A=./x.sh ./x.sh",
-        "./x.sh",  # no shebang
-        "./plain",  # a shebang naming another program
-        "./envs",  # ``env -S`` is not followed
-        "bash folder",
-        "bash fifo",
         "ls x.sh",
         "bash x.sh\r",
         "./gradlew build",  # a build wrapper, judged as the build
         "./configure --prefix=/usr",
     ],
 )
-def test_what_the_hook_cannot_read_with_certainty_is_left_alone(ran: str, tmp_path: Path) -> None:
-    script(tmp_path, "x.sh", DESTROY)
-    script(tmp_path, "big.sh", "echo x\n" * (MAX_SCRIPT_BYTES // 7 + 1))
-    script(tmp_path, "gradlew", "#!/bin/sh\n" + DESTROY, executable=True)
-    script(tmp_path, "configure", "#!/bin/sh\n" + DESTROY, executable=True)
-    script(tmp_path, "bin.sh", b"#!/bin/sh\n\x00\x01\x02terraform destroy\n", executable=True)
-    script(tmp_path, "plain", "#!/usr/bin/awk -f\n{print}\n", executable=True)
-    script(tmp_path, "envs", "#!/usr/bin/env -S bash -e\n" + DESTROY, executable=True)
-    (tmp_path / "folder").mkdir()
-    os.mkfifo(tmp_path / "fifo")
-    assert (tmp_path / "big.sh").stat().st_size > MAX_SCRIPT_BYTES
+def test_what_runs_no_script_the_hook_can_read_is_left_alone(ran: str, tmp_path: Path) -> None:
+    _files(tmp_path)
+    assert (tmp_path / "prog").stat().st_size > MAX_SCRIPT_BYTES
     assert inline(shell(ran, tmp_path)) is None
+
+
+@pytest.mark.parametrize(
+    ("ran", "why"),
+    [
+        ("bash big.sh", "big.sh is over 120 KiB"),
+        ("./bigrun", "./bigrun is over 120 KiB"),
+        ("bash bin.sh", "bin.sh is not UTF-8 text"),
+        ("./bin.sh", "./bin.sh is not UTF-8 text"),
+        ("bash latin.sh", "latin.sh is not UTF-8 text"),
+        ("./plain", "./plain runs through `#!/usr/bin/awk -f`, which interlock does not read"),
+        ("./envs", "runs through `#!/usr/bin/env -S bash -e`"),
+        ("bash folder", "folder is not a regular file"),
+        ("bash fifo", "fifo is not a regular file"),
+    ],
+)
+def test_a_script_that_runs_but_cannot_be_read_is_asked_about(
+    ran: str, why: str, tmp_path: Path
+) -> None:
+    """Padding a script past the limit, or hiding it behind a FIFO or a shebang the
+    hook does not follow, must not be a way around reading it: the human confirms."""
+    _files(tmp_path)
+    found = inline(shell(ran, tmp_path))
+    assert isinstance(found, str)
+    assert why in found
+    answer = judge(shell(ran, tmp_path), OFFLINE)
+    assert answer.verdict == "ask"
+    assert why in answer.reason
+
+
+def test_a_text_file_without_a_shebang_is_read_as_bash_runs_it(tmp_path: Path) -> None:
+    """Run as ``./x.sh``, a text file without ``#!`` is run by bash itself."""
+    script(tmp_path, "x.sh", DESTROY, executable=True)
+    inlined = inline(shell("./x.sh prod", tmp_path))
+    assert isinstance(inlined, ToolCall)
+    assert inlined.text == fed("bash -s prod", "./x.sh", "./x.sh prod", DESTROY)
+    assert judge(shell("./x.sh prod", tmp_path), OFFLINE).verdict == "deny"
 
 
 def test_the_largest_script_fits_what_the_classifier_reads(tmp_path: Path) -> None:
@@ -232,14 +278,9 @@ def test_the_largest_script_fits_what_the_classifier_reads(tmp_path: Path) -> No
     line = "ls -la\n"
     script(tmp_path, "x.sh", line * (MAX_SCRIPT_BYTES // len(line)))
     inlined = inline(shell("bash x.sh", tmp_path))
-    assert inlined is not None
+    assert isinstance(inlined, ToolCall)
     assert len(inlined.text) <= MAX_COMMAND_CHARS
     assert judge(inlined, OFFLINE).verdict == "allow"
-
-
-def test_text_that_is_not_utf8_is_left_alone(tmp_path: Path) -> None:
-    script(tmp_path, "x.sh", b"echo \xff\xfe\n")
-    assert inline(shell("bash x.sh", tmp_path)) is None
 
 
 def test_a_symbolic_link_loop_is_left_alone(tmp_path: Path) -> None:
@@ -252,19 +293,21 @@ def test_a_linked_script_is_read_through_the_link(tmp_path: Path) -> None:
     script(tmp_path, "real.sh", DESTROY)
     (tmp_path / "link.sh").symlink_to(tmp_path / "real.sh")
     inlined = inline(shell("bash link.sh", tmp_path))
-    assert inlined is not None
+    assert isinstance(inlined, ToolCall)
     assert DESTROY in inlined.text
 
 
-def test_a_sourced_name_also_on_path_is_left_alone(
+def test_a_sourced_name_also_on_path_is_asked_about(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``source env.sh`` reads ``PATH``'s ``env.sh`` first: which file runs is unsure."""
     script(tmp_path, "env.sh", DESTROY)
     script(tmp_path / "bin", "env.sh", READS)
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin")
-    assert inline(shell("source env.sh", tmp_path)) is None
-    assert inline(shell("source ./env.sh", tmp_path)) is not None
+    assert inline(shell("source env.sh", tmp_path)) == (
+        "env.sh may be another file of that name on PATH"
+    )
+    assert isinstance(inline(shell("source ./env.sh", tmp_path)), ToolCall)
 
 
 def test_other_calls_are_not_read(tmp_path: Path) -> None:
@@ -272,14 +315,15 @@ def test_other_calls_are_not_read(tmp_path: Path) -> None:
     assert not runs_file("terraform apply tfplan")
     assert runs_file("bash x.sh")
     assert runs_file("./x")
-    assert gate.with_script(ToolCall("a", "Write", "file-write", "bash x.sh")).text == "bash x.sh"
+    write = ToolCall("a", "Write", "file-write", "bash x.sh")
+    assert gate.with_script(write) is write
 
 
 def test_a_script_read_knows_whether_its_file_changed(tmp_path: Path) -> None:
     """``interlock exec`` runs an approved script only while ``unchanged``."""
     path = script(tmp_path, "x.sh", DESTROY)
     found = read_script("bash x.sh", str(tmp_path))
-    assert found is not None
+    assert isinstance(found, Script)
     assert found.unchanged()
     path.write_text(READS)
     assert not found.unchanged()

@@ -10,7 +10,8 @@ end is reported to the gateway (audited), and its exit status is returned.
 A command that runs a local script (``bash ./deploy.sh prod``, ``./deploy.sh``,
 ``python3 tool.py``) is submitted with the script's code, as the agent hooks submit
 it (``integrations/scriptfile.py``), and runs only if the file still holds that
-code when its turn comes: a script changed while the request waited runs nothing.
+code when its turn comes: a script changed while the request waited runs nothing,
+and one that cannot be read (too large, not text) is refused.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
     executor = Executor(client, load_config(args.config), progress=_progress)
     command = shlex.join(argv)
     script = read_script(command, os.getcwd()) if argv[0] not in SOURCES else None
+    if isinstance(script, str):
+        raise InputError(f"{script}, so its code cannot be judged; nothing ran")
     found = client.submit(
         "shell",
         command=command if script is None else script.text,

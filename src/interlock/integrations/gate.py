@@ -71,9 +71,12 @@ def judge(call: ToolCall, settings: HookSettings, state: SessionState | None = N
             return inner if stricter else answer
     elif call.kind != "shell":
         return deny(f"interlock: unknown call kind {call.kind!r}")
+    read = with_script(call)
+    if isinstance(read, str):  # a script runs that cannot be read: never judged unread
+        return Answer("ask", f"interlock: {read}, so its code was not read; confirm it")
     if not settings.url:
-        return _offline(call, settings)
-    return via_gateway(call, settings, state or SessionState(call.session_id))
+        return _offline(read, settings)
+    return via_gateway(read, settings, state or SessionState(call.session_id))
 
 
 def judge_file(call: ToolCall, settings: HookSettings) -> Answer:
@@ -113,8 +116,6 @@ def via_gateway(call: ToolCall, settings: HookSettings, state: SessionState) -> 
         rendered = render(call, timeout=settings.timeout / 2)
         if rendered is not None:
             call, plan = rendered
-    if plan is None:
-        call = with_script(call)
     held = state.recall(call)
     if held is not None:
         return _follow_up(call, held, client, state)
@@ -130,10 +131,11 @@ def via_gateway(call: ToolCall, settings: HookSettings, state: SessionState) -> 
     return _answer(call, found, state)
 
 
-def with_script(call: ToolCall) -> ToolCall:
+def with_script(call: ToolCall) -> ToolCall | str:
     """A shell call that runs a local script, with the script's code in its text
     (``integrations/scriptfile.py``), or package.json scripts, with theirs
-    (``integrations/pkgscripts.py``); any other call as it is."""
+    (``integrations/pkgscripts.py``); why such a script cannot be read; any other
+    call as it is."""
     if call.kind != "shell":
         return call
     from interlock.integrations import pkgscripts, scriptfile
@@ -224,8 +226,7 @@ def _offline(call: ToolCall, settings: HookSettings) -> Answer:
     kind = ActionKind.SHELL if call.kind == "shell" else ActionKind.MCP_TOOL
     if kind is not ActionKind.SHELL:
         return deny(f"interlock (offline): {call.tool} needs approval, which needs the gateway")
-    text = with_script(call).text
-    action = Action(kind, text, Target(cwd=call.cwd, environment=settings.environment))
+    action = Action(kind, call.text, Target(cwd=call.cwd, environment=settings.environment))
     decision = decide(assess(action, config), config)
     why = "; ".join(f"{r.rule_id}: {r.message}" for r in decision.reasons[:3]) or "no findings"
     verdict = decision.verdict.value

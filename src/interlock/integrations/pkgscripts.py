@@ -90,14 +90,19 @@ def runs_scripts(text: str) -> bool:
     return text.lstrip(" \t").partition(" ")[0].partition("\t")[0] in RUNNERS
 
 
-def inline(call: ToolCall) -> ToolCall | None:
-    """``call`` with the package.json scripts it runs in its text, or ``None``."""
+def inline(call: ToolCall) -> ToolCall | str | None:
+    """``call`` with the package.json scripts it runs in its text, why they cannot be
+    read (``read_scripts``), or ``None``."""
     return rewritten(call, read_scripts(call.text, call.cwd))
 
 
-def read_scripts(text: str, cwd: str | None) -> Script | None:
-    """The scripts ``text`` runs, read from the package.json nearest ``cwd``; ``None``
-    for any other line and whenever they cannot be read with certainty."""
+def read_scripts(text: str, cwd: str | None) -> Script | str | None:
+    """The scripts ``text`` runs, read from the package.json nearest ``cwd``. Why,
+    as a phrase, when a package.json that the manager would run a script of cannot
+    be read with certainty (too large, a script that is not text, a folder name that
+    would break the note): padding package.json must not be a way around reading it.
+    ``None`` for any other line and where the manager itself would fail (no
+    package.json, no such script, not JSON)."""
     if not runs_scripts(text):
         return None
     try:
@@ -106,7 +111,7 @@ def read_scripts(text: str, cwd: str | None) -> Script | None:
         return None
 
 
-def _scripts(text: str, cwd: str | None) -> Script | None:
+def _scripts(text: str, cwd: str | None) -> Script | str | None:
     import hashlib
     import os
     import shlex
@@ -120,13 +125,15 @@ def _scripts(text: str, cwd: str | None) -> Script | None:
     if path is None:
         return None
     data = read_regular(path, MAX_PACKAGE_BYTES)
-    lines = None if data is None else _lines(_table(data), name, args)
-    if data is None or lines is None:
-        return None
+    if isinstance(data, str):
+        return f"{path} {data}" if data.startswith("is over") else None
+    lines = _lines(_table(data), name, args)
+    if lines is None or isinstance(lines, str):
+        return lines
     sha = hashlib.sha256(data).hexdigest()
     folder = os.path.dirname(path)
     if any(ch < " " or ch == "\x7f" for ch in folder):
-        return None  # a line break in its name could end the note's comment (``where``)
+        return f"the name of {folder!r} holds a line break"  # it would end the note
     where, cd = ("package.json", "") if folder == start else (path, f"cd {shlex.quote(folder)} && ")
     ran = text.strip()
     chain = " && ".join(f"sh -c {shlex.quote(line)}" for line in lines)
@@ -192,9 +199,10 @@ def _table(data: bytes) -> dict[str, object] | None:
     return scripts if isinstance(scripts, dict) else None
 
 
-def _lines(scripts: dict[str, object] | None, name: str, args: list[str]) -> list[str] | None:
+def _lines(scripts: dict[str, object] | None, name: str, args: list[str]) -> list[str] | str | None:
     """The pre, named (with ``args``) and post scripts that run, as text; ``None`` when
-    the name is no script or one of them is not a string a shell could be handed."""
+    the name is no script; why, when one of them is not a string a shell could be
+    handed."""
     import shlex
 
     if scripts is None or name not in scripts:
@@ -203,7 +211,7 @@ def _lines(scripts: dict[str, object] | None, name: str, args: list[str]) -> lis
     for each in (f"pre{name}", name, f"post{name}"):
         line = scripts.get(each)
         if each in scripts and (not isinstance(line, str) or "\x00" in line):
-            return None  # a non-string or NUL: what the manager makes of it is not certain
+            return f"package.json's script {each!r} is not text a shell is handed"
         if isinstance(line, str):
             lines.append(f"{line} {shlex.join(args)}" if each == name and args else line)
     return lines

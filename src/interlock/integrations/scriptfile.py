@@ -92,18 +92,19 @@ class Script:
             data = _read(self.path, self.cwd, searched=False, limit=self.limit)
         except (OSError, ValueError):
             return False
-        return data is not None and hashlib.sha256(data).hexdigest() == self.sha256
+        return isinstance(data, bytes) and hashlib.sha256(data).hexdigest() == self.sha256
 
 
-def inline(call: ToolCall) -> ToolCall | None:
-    """``call`` with the code of the file it runs fed on standard input, or ``None``."""
+def inline(call: ToolCall) -> ToolCall | str | None:
+    """``call`` with the code of the file it runs fed on standard input; why that
+    file cannot be read (``read_script``); or ``None``."""
     return rewritten(call, read_script(call.text, call.cwd))
 
 
-def rewritten(call: ToolCall, script: Script | None) -> ToolCall | None:
-    """``call`` with ``script``'s text in place of its own; ``None`` without a script."""
-    if script is None:
-        return None
+def rewritten(call: ToolCall, script: Script | str | None) -> ToolCall | str | None:
+    """``call`` with ``script``'s text in place of its own; a reason or ``None`` as is."""
+    if script is None or isinstance(script, str):
+        return script
     inlined = ToolCall(
         call.agent,
         call.tool,
@@ -118,18 +119,22 @@ def rewritten(call: ToolCall, script: Script | None) -> ToolCall | None:
     return inlined
 
 
-def read_script(text: str, cwd: str | None) -> Script | None:
-    """The script ``text`` runs, read from ``cwd``; ``None`` for any other line and
-    whenever the file cannot be read with certainty."""
+def read_script(text: str, cwd: str | None) -> Script | str | None:
+    """The script ``text`` runs, read from ``cwd``. A line that surely runs a file as
+    code which cannot be read with certainty (too large, not text, a shebang interlock
+    does not follow, a FIFO) gives why, as a phrase: padding a script past the limit
+    must not be a way around reading it, so callers ask rather than judge the bare
+    line. ``None`` for any other line, and where the run itself would fail (no such
+    file, unreadable to its owner)."""
     if not runs_file(text):
         return None
     try:
         return _script(text, cwd)
-    except (OSError, ValueError):  # unreadable, a link loop, undecodable, unparsable
+    except (OSError, ValueError):  # no file, a link loop, unparsable words
         return None
 
 
-def _script(text: str, cwd: str | None) -> Script | None:
+def _script(text: str, cwd: str | None) -> Script | str | None:
     import hashlib
     import shlex
 
@@ -139,16 +144,23 @@ def _script(text: str, cwd: str | None) -> Script | None:
         return None
     head, word, args = found
     data = _read(word, cwd, searched=argv[0] in SOURCES)
-    if data is None:
-        return None
+    if not head and not _starts_shebang(data, word, cwd):
+        if isinstance(data, str) or not _text(data):
+            return None  # a program, not a script: judged as the line it is
+        head = ["bash", "-s"]  # bash runs a text file without ``#!`` itself
+    if isinstance(data, str):
+        return f"{word} {data}"
+    if not _text(data):
+        return f"{word} is not UTF-8 text"
     content = data.decode("utf-8")
     command = head or _shebang(content)
-    if command is None or "\x00" in content:
-        return None
+    if command is None:
+        line = content.partition("\n")[0][:80]
+        return f"{word} runs through `{line}`, which interlock does not read"
     sha = hashlib.sha256(data).hexdigest()
     delimiter = f"INTERLOCK_SCRIPT_{sha[:16]}"
     if delimiter in content.split("\n"):
-        return None
+        return f"{word} holds the line interlock would end it with"
     if command[-1] == "-s" and args and args[0][:1] in ("-", "+"):
         args = ["--", *args]  # ``bash -s -x``: ``-x`` would be read as an option
     ran = text.strip()
@@ -230,34 +242,68 @@ def _shebang(content: str) -> list[str] | None:
 
 def _read(
     word: str, cwd: str | None, *, searched: bool, limit: int = MAX_SCRIPT_BYTES
-) -> bytes | None:
-    """The file's bytes: a regular file of at most ``limit`` bytes, else ``None``.
+) -> bytes | str:
+    """The file's bytes (``read_regular``), or why they are not read.
 
     ``source name`` looks for a name without ``/`` on ``PATH`` before the working
-    directory: when ``PATH`` has one, which file runs is not certain, so ``None``.
+    directory: when ``PATH`` has one, which file runs is not certain.
     """
+    if searched and "/" not in word and _on_path(word):
+        return "may be another file of that name on PATH"
+    return read_regular(_path(word, cwd), limit)
+
+
+def _path(word: str, cwd: str | None) -> str:
     import os
 
-    if searched and "/" not in word and _on_path(word):
-        return None
-    return read_regular(word if os.path.isabs(word) or not cwd else os.path.join(cwd, word), limit)
+    return word if os.path.isabs(word) or not cwd else os.path.join(cwd, word)
 
 
-def read_regular(path: str, limit: int) -> bytes | None:
-    """The bytes of the regular file at ``path`` if it holds at most ``limit``, else
-    ``None``; ``OSError`` when it cannot be read."""
+def read_regular(path: str, limit: int) -> bytes | str:
+    """The bytes of the regular file at ``path``, or why they are not read (not a
+    regular file, over ``limit`` bytes); ``OSError`` when it cannot be read."""
     import os
     import stat
 
     found = os.stat(path)
-    if not stat.S_ISREG(found.st_mode) or found.st_size > limit:
-        return None  # before opening: opening a FIFO would wait for a writer
+    if not stat.S_ISREG(found.st_mode):
+        return "is not a regular file"  # checked before opening: a FIFO would wait
+    too_large = f"is over {limit // 1024} KiB"
+    if found.st_size > limit:
+        return too_large
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     with os.fdopen(fd, "rb") as fh:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
+            return "is not a regular file"
         data = fh.read(limit + 1)
-    return data if len(data) <= limit else None
+    return data if len(data) <= limit else too_large
+
+
+def _starts_shebang(data: bytes | str, word: str, cwd: str | None) -> bool:
+    """Whether the file starts with ``#!``: its first bytes, read again when the
+    whole was too large to read (any other file that was not read is no script)."""
+    import os
+    import stat
+
+    if isinstance(data, bytes):
+        return data.startswith(b"#!")
+    try:
+        fd = os.open(_path(word, cwd), os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    with os.fdopen(fd, "rb") as fh:
+        return stat.S_ISREG(os.fstat(fd).st_mode) and fh.read(2) == b"#!"
+
+
+def _text(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8 text a shell could be fed: no NUL, decodable."""
+    if b"\x00" in data:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _on_path(name: str) -> bool:
