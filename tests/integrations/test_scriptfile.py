@@ -75,6 +75,14 @@ def fed(command: str, word: str, ran: str, content: str) -> str:
         ("scripts/d", "scripts/d", "#!/usr/bin/env sh\n" + DESTROY, "sh -s"),
         ("./d.sh", "d.sh", "#!/bin/sh -eu\n" + DESTROY, "sh -eu -s"),
         ("./t", "t", "#!/usr/bin/env python3\nprint(1)\n", "python3 -"),
+        ("./t", "t", "#!/usr/bin/python3 -u\nprint(1)\n", "python3 -"),
+        ("./t.pl", "t.pl", "#!/usr/bin/perl -w\nprint 1;\n", "perl -"),
+        ("./t", "t", "#!/bin/bash -eux\n" + DESTROY, "bash -eux -s"),
+        ("python3 -u -W ignore x.py a", "x.py", "print(1)\n", "python3 - a"),
+        ("python3 -uB -Xdev x.py", "x.py", "print(1)\n", "python3 -"),
+        ("node --no-warnings x.js", "x.js", "console.log(1)\n", "node -"),
+        ("bash --norc -O extglob x.sh", "x.sh", DESTROY, "bash --norc -O extglob -s"),
+        ("perl -w x.pl", "x.pl", "print 1;\n", "perl -"),
     ],
 )
 def test_each_way_of_running_a_file_feeds_its_content(
@@ -127,9 +135,12 @@ def test_a_read_only_script_is_allowed(ran: str, tmp_path: Path) -> None:
     assert judge(shell(ran, tmp_path), OFFLINE).verdict == "allow"
 
 
-def test_python_code_in_the_file_is_judged(tmp_path: Path) -> None:
+@pytest.mark.parametrize("ran", ["python3 x.py", "python3 -u -W ignore x.py", "python -X dev x.py"])
+def test_python_code_in_the_file_is_judged(ran: str, tmp_path: Path) -> None:
+    """Options that tune how the interpreter runs are followed, not fed to the
+    classifier (which would take ``-W``'s value for the script)."""
     script(tmp_path, "x.py", 'import shutil\nshutil.rmtree("/etc")\n')
-    answer = judge(shell("python3 x.py", tmp_path), OFFLINE)
+    answer = judge(shell(ran, tmp_path), OFFLINE)
     assert answer.verdict != "allow"
     assert "code-inline-delete" in answer.reason
     script(tmp_path, "ok.py", "print('hello')\n")
@@ -198,6 +209,8 @@ def _files(folder: Path) -> None:
     script(folder, "latin.sh", b"echo \xff\xfe\n")
     script(folder, "plain", "#!/usr/bin/awk -f\n{print}\n", executable=True)
     script(folder, "envs", "#!/usr/bin/env -S bash -e\n" + DESTROY, executable=True)
+    script(folder, "login", "#!/bin/bash -l\n" + DESTROY, executable=True)
+    script(folder, "two", "#!/usr/bin/perl -w -T\nprint 1;\n", executable=True)
     (folder / "folder").mkdir()
     os.mkfifo(folder / "fifo")
 
@@ -213,11 +226,15 @@ def _files(folder: Path) -> None:
         "bash x.sh | cat",
         "bash x.sh > out",
         "bash -c 'x'",
+        "bash -c x x.sh",
         "bash -s x.sh",
         "bash -i x.sh",
-        "bash --rcfile r x.sh",
         "bash",
-        "python3 -u x.sh",
+        "python3 -m pytest x.sh",  # a module, not the file
+        "python3 -c pass x.sh",
+        "python3 --version",
+        "node -e 1 x.sh",
+        "bash --rcfile r missing.sh",  # an option not followed, but no file after it
         "bash $HOME/x.sh",
         "bash ./x*.sh",
         "bash 'x.sh",
@@ -244,8 +261,14 @@ def test_what_runs_no_script_the_hook_can_read_is_left_alone(ran: str, tmp_path:
         ("bash latin.sh", "latin.sh is not UTF-8 text"),
         ("./plain", "./plain runs through `#!/usr/bin/awk -f`, which interlock does not read"),
         ("./envs", "runs through `#!/usr/bin/env -S bash -e`"),
+        ("./login", "runs through `#!/bin/bash -l`"),
+        ("./two", "runs through `#!/usr/bin/perl -w -T`"),
         ("bash folder", "folder is not a regular file"),
         ("bash fifo", "fifo is not a regular file"),
+        ("bash --rcfile r x.sh", "bash runs x.sh with --rcfile, an option interlock does not"),
+        ("bash -l x.sh", "bash runs x.sh with -l"),
+        ("node --require ./x.sh app.js", "node runs ./x.sh with --require"),
+        ("python3 --check-hash-based-pycs always x.sh", "python3 runs x.sh with --check"),
     ],
 )
 def test_a_script_that_runs_but_cannot_be_read_is_asked_about(

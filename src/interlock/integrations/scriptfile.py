@@ -49,9 +49,87 @@ _PROGRAMS = SHELLS | SOURCES | INTERPRETERS
 #: reads otherwise than ``shlex`` (expansions, globs, braces, escapes, comments, and
 #: control characters such as ``\r``, which ``shlex`` splits on and bash does not).
 _SPECIAL = frozenset(";&|<>()`$\\*?[]{}~#\x7f") | (frozenset(map(chr, range(32))) - {"\t"})
-#: Shell options that change how a script runs, not which code runs.
-_SHELL_FLAGS = frozenset("euxv")
-_SHELL_OPTIONS = frozenset({"errexit", "nounset", "xtrace", "verbose", "pipefail"})
+
+
+class _Options:
+    """How a program's options before its file read: ``flags``, letters that may be
+    clustered after one ``-`` (or ``+`` for shells) and change only how the file
+    runs; ``words``, whole options of that kind; ``valued``, options whose value is
+    the next word (or, for one letter, the rest of the word); ``ends``, options after
+    which no file is run (inline code, a module, standard input). Anything else is
+    not followed: a file after it is not run as read, so the caller asks."""
+
+    __slots__ = ("ends", "flags", "plus", "valued", "words")
+
+    def __init__(
+        self,
+        flags: str,
+        words: frozenset[str],
+        valued: frozenset[str],
+        ends: frozenset[str],
+        *,
+        plus: bool = False,
+    ) -> None:
+        self.flags, self.words, self.valued, self.ends = frozenset(flags), words, valued, ends
+        self.plus = plus
+
+    def file_at(self, argv: Sequence[str]) -> int | str | None:
+        """The index of the file in ``argv``; the first option not followed (a
+        ``str``); ``None`` when no file runs."""
+        at = 1
+        while at < len(argv):
+            word = argv[at]
+            if word == "--":
+                return at + 1 if at + 1 < len(argv) else None
+            if word in self.ends or word[:2] in self.ends or word == "-":
+                return None
+            if word in self.valued:
+                at += 2
+                continue
+            if word[:2] in self.valued and not word.startswith("--"):
+                at += 1  # ``-Wignore``: the value attached
+                continue
+            if word in self.words or word.partition("=")[0] in self.words:
+                at += 1
+                continue
+            if word[:1] == "-" or (self.plus and word[:1] == "+"):
+                if len(word) > 1 and set(word[1:]) <= self.flags:
+                    at += 1
+                    continue
+                return word
+            return at
+        return None
+
+
+#: A shell's: ``-e -u -x -v`` (``set`` flags), ``-o``/``-O`` settings and the
+#: start-up files it skips change how a script runs, not which code runs.
+_SHELL = _Options(
+    "euxv",
+    frozenset({"--norc", "--noprofile", "--posix"}),
+    frozenset({"-o", "+o", "-O", "+O"}),
+    frozenset({"-c", "-s", "-i"}),
+    plus=True,
+)
+#: What follows a program's options, by program.
+_OPTIONS: dict[str, _Options] = {
+    **dict.fromkeys(SHELLS, _SHELL),
+    **dict.fromkeys(
+        ("python", "python3"),
+        _Options("bBdEIOPqsSuv", frozenset(), frozenset({"-W", "-X"}), frozenset({"-c", "-m"})),
+    ),
+    "node": _Options(
+        "",
+        frozenset(
+            {"--no-warnings", "--no-deprecation", "--trace-warnings", "--trace-deprecation"}
+            | {"--enable-source-maps", "--inspect", "--inspect-brk", "--max-old-space-size"}
+            | {"--stack-size", "--unhandled-rejections"}
+        ),
+        frozenset(),
+        frozenset({"-e", "-p", "--eval", "--print", "-i", "--interactive", "--test"}),
+    ),
+    "perl": _Options("wWXTtC", frozenset(), frozenset(), frozenset({"-e", "-E"})),
+    "ruby": _Options("wWv", frozenset({"--verbose"}), frozenset(), frozenset({"-e"})),
+}
 
 
 def literal(text: str) -> bool:
@@ -136,12 +214,19 @@ def read_script(text: str, cwd: str | None) -> Script | str | None:
 
 def _script(text: str, cwd: str | None) -> Script | str | None:
     import hashlib
+    import os
     import shlex
 
     argv = shlex.split(text)
     found = _runner(argv)
     if found is None:
         return None
+    if isinstance(found, str):  # an option not followed, before a file that exists?
+        later = argv[argv.index(found) + 1 :]
+        ran = next((w for w in later if w[:1] != "-" and os.path.isfile(_path(w, cwd))), None)
+        if ran is None:
+            return None
+        return f"{argv[0]} runs {ran} with {found}, an option interlock does not follow"
     head, word, args = found
     data = _read(word, cwd, searched=argv[0] in SOURCES)
     if not head and not _starts_shebang(data, word, cwd):
@@ -170,9 +255,10 @@ def _script(text: str, cwd: str | None) -> Script | str | None:
     return Script(fed, word, cwd, sha)
 
 
-def _runner(argv: Sequence[str]) -> tuple[list[str], str, list[str]] | None:
+def _runner(argv: Sequence[str]) -> tuple[list[str], str, list[str]] | str | None:
     """``(command reading standard input, file, arguments)``; the command is empty
-    when the file runs itself (its shebang says which)."""
+    when the file runs itself (its shebang says which). A shell's or interpreter's
+    option that is not followed (``_OPTIONS``) is returned as it is."""
     if not argv or "=" in argv[0]:
         return None
     first = argv[0]
@@ -180,14 +266,13 @@ def _runner(argv: Sequence[str]) -> tuple[list[str], str, list[str]] | None:
     program = first.rpartition("/")[2] if first.startswith("/") else first
     if first in SOURCES:
         return ([first, "/dev/stdin"], argv[1], list(argv[2:])) if len(argv) > 1 else None
-    if program in INTERPRETERS:
-        if len(argv) < 2 or argv[1].startswith("-"):
-            return None
-        return [first, "-"], argv[1], list(argv[2:])
-    if program in SHELLS:
-        at = _shell_file(argv)
-        if at is None:
-            return None
+    reader = _OPTIONS.get(program)
+    if reader is not None:
+        at = reader.file_at(argv)
+        if at is None or isinstance(at, str):
+            return at
+        if program not in SHELLS:  # the classifier reads ``X - args``; options only
+            return [first, "-"], argv[at], list(argv[at + 1 :])  # tune how it runs
         options = [w for w in argv[1:at] if w != "--"]
         return [first, *options, "-s"], argv[at], list(argv[at + 1 :])
     if "/" in first and first.rpartition("/")[2] not in BUILD_WRAPPERS:
@@ -195,34 +280,11 @@ def _runner(argv: Sequence[str]) -> tuple[list[str], str, list[str]] | None:
     return None
 
 
-def _shell_file(argv: Sequence[str]) -> int | None:
-    """Where the script is in a shell's words, if only harmless options precede it."""
-    at = 1
-    while at < len(argv):
-        word = argv[at]
-        if word == "--":
-            return at + 1 if at + 1 < len(argv) else None
-        if word in ("-o", "+o"):
-            if at + 1 >= len(argv) or argv[at + 1] not in _SHELL_OPTIONS:
-                return None
-            at += 2
-        elif word.startswith(("-", "+")):
-            if not _harmless(word):
-                return None  # ``-c``, ``-s``, ``-i``, ``-l``, ``--rcfile``, a lone ``-``
-            at += 1
-        else:
-            return at
-    return None
-
-
-def _harmless(flag: str) -> bool:
-    return len(flag) > 1 and flag[0] in "-+" and set(flag[1:]) <= _SHELL_FLAGS
-
-
 def _shebang(content: str) -> list[str] | None:
     """The command reading standard input that a script's ``#!`` line names: a shell
-    (with at most one harmless option) or an interpreter, directly or through
-    ``/usr/bin/env NAME``; anything else (``env -S``, other programs) is ``None``."""
+    or an interpreter, directly (with at most one option word, which the kernel
+    passes as one argument, of those ``_OPTIONS`` follows) or through ``/usr/bin/env
+    NAME``; anything else (``env -S``, other programs) is ``None``."""
     if not content.startswith("#!"):
         return None
     words = content[2:].partition("\n")[0].split()
@@ -233,11 +295,10 @@ def _shebang(content: str) -> list[str] | None:
         if len(words) != 1:
             return None
     program, flags = words[0].rpartition("/")[2], words[1:]
-    if program in SHELLS and len(flags) <= 1 and all(map(_harmless, flags)):
-        return [program, *flags, "-s"]
-    if program in INTERPRETERS and not flags:
-        return [program, "-"]
-    return None
+    reader = _OPTIONS.get(program)
+    if reader is None or len(flags) > 1 or reader.file_at([program, *flags, "x"]) != len(flags) + 1:
+        return None
+    return [program, *flags, "-s"] if program in SHELLS else [program, "-"]
 
 
 def _read(

@@ -6,6 +6,7 @@ import pytest
 
 from interlock.models import Verdict
 from tests.classify.commands.localtools import (
+    findings,
     rule_ids,
     verdict,
 )
@@ -102,3 +103,23 @@ from tests.classify.commands.localtools import (
 def test_interpreter_table(line: str, expected: Verdict, rule: str) -> None:
     assert rule in rule_ids(line), rule_ids(line)
     assert verdict(line) is expected
+
+
+@pytest.mark.parametrize(
+    ("line", "target"),
+    [
+        ("python3 -W ignore x.py", "x.py"),
+        ("python -X dev -u tool.py --force", "tool.py"),
+        ("python3 -- x.py", "x.py"),
+    ],
+)
+def test_python_option_values_are_not_the_script(line: str, target: str) -> None:
+    """``-W``/``-X`` take the next word: it is no script (it was named as one)."""
+    assert [f.target for f in findings(line)] == [target]
+
+
+@pytest.mark.parametrize("options", ["", "-u ", "-W ignore ", "-X dev "])
+def test_python_code_on_standard_input_is_read_after_options(options: str) -> None:
+    line = f"python3 {options}- <<'X'\nimport shutil\nshutil.rmtree('/etc')\nX"
+    assert "code-inline-delete" in rule_ids(line)
+    assert verdict(line) is Verdict.DENY

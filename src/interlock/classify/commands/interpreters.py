@@ -25,7 +25,7 @@ is allowed, like the project's own build; outside it asks. That is a known limit
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from interlock.classify.command import CommandContext, Handler, Rule, SimpleCommand, finding
 from interlock.classify.commands.codecommands import commands_in
@@ -195,6 +195,20 @@ def _inline(args: tuple[str, ...], flags: tuple[str, ...]) -> str | None:
 _PY_VALUES = frozenset({"-W", "-X", "--check-hash-based-pycs", "-m", "-c"})
 
 
+def _python_operands(args: Sequence[str]) -> list[str]:
+    """The script (or ``-``) and its arguments: python reads options up to the first
+    operand, and the value of ``-W``/``-X`` is no script (``python -W ignore x.py``)."""
+    at = 0
+    while at < len(args):
+        arg = args[at]
+        if arg == "--":
+            return list(args[at + 1 :])
+        if arg == "-" or not arg.startswith("-"):
+            return list(args[at:])
+        at += 2 if arg in _PY_VALUES else 1
+    return []
+
+
 def _python(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
     args = cmd.args
     code = _inline(args, ("-c",))
@@ -203,7 +217,7 @@ def _python(cmd: SimpleCommand, ctx: CommandContext) -> Iterable[Finding]:
     module = _inline(args, ("-m",))
     if module is not None:
         return _python_module(cmd, ctx, module)
-    words = [a for a in args if not a.startswith("-") or a == "-"]
+    words = _python_operands(args)
     if cmd.stdin is not None and (not words or words[0] == "-"):
         return judge_python(cmd.stdin, cmd, ctx)
     if {"--version", "-V", "--help", "-h"} & set(args):
