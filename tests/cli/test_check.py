@@ -75,3 +75,23 @@ def test_demo_prints_a_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.splitlines()[0].split()[:2] == ["command", "decision"]
     assert "hold" in out
     assert "allow" in out
+
+
+def test_read_scripts_judges_what_a_script_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As the hooks do: the line alone is a script run, its code is a destroy."""
+    (tmp_path / "deploy.sh").write_text("terraform destroy -auto-approve\n")
+    where = ("--cwd", str(tmp_path))
+    code, out, _ = _run(capsys, "check", *where, "--", "bash", "./deploy.sh")
+    assert (code, out.split()[0]) == (0, "ALLOW")
+    code, out, _ = _run(capsys, "check", "--read-scripts", *where, "--", "bash", "./deploy.sh")
+    assert (code, out.split()[0]) == (0, "HOLD")
+    assert "tf-destroy" in out
+    (tmp_path / "package.json").write_text('{"scripts": {"test": "kubectl delete ns prod"}}')
+    code, out, _ = _run(capsys, "check", "--read-scripts", *where, "--command", "npm test")
+    assert (code, out.split()[0]) == (0, "HOLD")
+    (tmp_path / "big.sh").write_text("# pad\n" * 30_000)
+    code, _, err = _run(capsys, "check", "--read-scripts", *where, "--", "bash", "big.sh")
+    assert code == 2
+    assert "big.sh is over 120 KiB" in err

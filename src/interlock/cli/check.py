@@ -3,6 +3,9 @@
 Works offline on the configuration alone: no server, no store. ``--batch`` reads one
 JSON object a line and writes one a line in the same order; a bad line gets an
 ``{"error": ...}`` object and the exit status reports it, the other lines go on.
+``--read-scripts`` reads the script or package.json scripts a command runs, from
+``--cwd`` or the current directory, as the agent hooks do (``integrations/
+scriptfile.py``), so what a hook would decide can be tried from a terminal.
 """
 
 from __future__ import annotations
@@ -44,6 +47,11 @@ def register(sub: Any) -> None:
     p.add_argument("--cwd", help="the directory the command runs in")
     p.add_argument("--config", metavar="FILE", help="interlock.yaml (default: built-in)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--read-scripts",
+        action="store_true",
+        help="judge a script or package.json script the command runs by its code, as hooks do",
+    )
     p.add_argument("argv", nargs=argparse.REMAINDER, help="-- COMMAND ...")
     p.set_defaults(run=run)
 
@@ -85,7 +93,24 @@ def _action_from_args(args: argparse.Namespace) -> Any:
         text = " ".join(argv) if len(argv) > 1 else argv[0]
     else:
         raise InputError("nothing to check", hint="interlock check -- COMMAND, or --command")
+    if args.read_scripts:
+        text = _with_scripts(text, args.cwd)
     return Action(ActionKind.SHELL, text, target)
+
+
+def _with_scripts(text: str, cwd: str | None) -> str:
+    """``text`` with the code of the script it runs, as the hooks submit it; a script
+    that runs but cannot be read is refused, as the hooks ask about it."""
+    import os
+
+    from interlock.integrations.pkgscripts import read_scripts
+    from interlock.integrations.scriptfile import read_script
+
+    where = cwd or os.getcwd()
+    found = read_script(text, where) or read_scripts(text, where)
+    if isinstance(found, str):
+        raise InputError(f"{found}, so its code cannot be judged; an agent hook asks about it")
+    return text if found is None else found.text
 
 
 def _read_plan(path: str) -> bytes:
