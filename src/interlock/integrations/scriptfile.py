@@ -4,14 +4,17 @@
 (``code-script-file``) whose content it cannot read, so a ``terraform destroy`` inside
 would pass unseen. The hook runs on the agent's machine and can read the file. When
 a shell call is one simple command of literal words that runs a local file (a shell
-with harmless options, ``source``/``.``, an interpreter the classifier reads from
-standard input, or a path whose shebang names one of those), ``inline`` rewrites the
-call as the equivalent command that feeds the file's content through a quoted
-heredoc (``bash -s prod <<'...'``, ``python3 - prod <<'...'``, ``source /dev/stdin``),
-which the classifier judges by its content. The text names the file and its SHA-256
+or interpreter with options that only tune how it runs, ``source``/``.``, or a path
+whose shebang names one of those), ``inline`` rewrites the call as the equivalent
+command that feeds the file's content through a quoted heredoc (``bash -s prod
+<<'...'``, ``python3 - prod <<'...'``, ``source /dev/stdin``), which the classifier
+judges by its content. The text names the file and its SHA-256
 and holds the content, so the call's fingerprint and the request's digest bind the
 exact file: a script changed after approval is a new request. As in ``planfile``,
-anything unexpected returns ``None`` and the command is judged as the text it is.
+a line that runs no file the hook can name returns ``None`` and is judged as the
+text it is; a file that surely runs but cannot be read with certainty (too large,
+not text, a FIFO, an option or ``#!`` line not followed) gives why, and the gate
+asks the operator: padding a script must not be a way around reading it.
 ``interlock exec`` submits the same text (``read_script``) and, once approved, runs
 the line only while the file is ``unchanged``.
 
