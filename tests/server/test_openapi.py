@@ -74,21 +74,23 @@ def test_no_server_errors(world: ApiWorld, label: str) -> None:
 
 
 def test_the_bodies_routes_read_themselves_are_documented() -> None:
-    """``POST /api/v1/requests`` reads its own body and token (``rawbody``): the
-    document still names the body's schema, the token and the 422 answer, and every
+    """Submissions and ballots read their own body and token (``rawbody``): the
+    document still names the bodies' schemas, the token and the 422 answer, and every
     reference in it resolves (schemathesis would otherwise send no bodies)."""
     with api_world("sqlite://") as built:
         document: dict[str, Any] = built.client.app.openapi()  # type: ignore[attr-defined]
-    operation = document["paths"]["/api/v1/requests"]["post"]
-    body = operation["requestBody"]["content"]["application/json"]["schema"]
-    assert body == {"$ref": "#/components/schemas/SubmitIn"}
     schemas = document["components"]["schemas"]
+    for path, model in (("", "SubmitIn"), ("/{request_id}/votes", "VoteIn")):
+        operation = document["paths"][f"/api/v1/requests{path}"]["post"]
+        body = operation["requestBody"]["content"]["application/json"]["schema"]
+        assert body == {"$ref": f"#/components/schemas/{model}"}
+        assert operation["security"] == [{"interlock-token": []}]
+        assert "422" in operation["responses"]
     assert schemas["SubmitIn"]["required"] == ["kind"]
     assert {"command", "plan_b64", "break_glass"} <= schemas["SubmitIn"]["properties"].keys()
-    assert operation["security"] == [{"interlock-token": []}]
-    assert "422" in operation["responses"]
+    assert schemas["VoteIn"]["required"] == ["vote"]
     refs = _references(document)
-    assert "#/components/schemas/SubmitIn" in refs
+    assert {"#/components/schemas/SubmitIn", "#/components/schemas/VoteIn"} <= refs
     missing = [r for r in refs if r.rpartition("/")[2] not in schemas]
     assert not missing
 

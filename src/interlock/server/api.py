@@ -20,7 +20,7 @@ from interlock.server import audit_routes, requests_routes
 from interlock.server.gateway import Gateway, current_gateway
 from interlock.server.metrics import CONTENT_TYPE
 from interlock.server.responses import HealthOut, documented
-from interlock.server.schemas import SubmitIn
+from interlock.server.schemas import SubmitIn, VoteIn
 
 Gw = Annotated[Gateway, Depends(current_gateway)]
 
@@ -37,7 +37,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 #: Request bodies that routes read themselves (``rawbody``), for the OpenAPI document.
-BODIES_READ_BY_ROUTES: tuple[type[BaseModel], ...] = (SubmitIn,)
+BODIES_READ_BY_ROUTES: tuple[type[BaseModel], ...] = (SubmitIn, VoteIn)
 
 
 def build_router() -> APIRouter:

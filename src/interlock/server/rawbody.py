@@ -1,11 +1,12 @@
-"""The hot route reads its own JSON body and bearer token.
+"""The hot routes read their own JSON body and bearer token.
 
 FastAPI resolves a route's declared parameters on every request: it walks the
 dependency graph, parses the body into Python objects and validates it from them.
 For ``POST /api/v1/requests``, which every agent command goes through, that cost
 about 0.3 ms of server CPU per request, more than classifying and deciding the
-command (measured over the ASGI app in process). The route takes the ``Request``
-and calls :func:`bearer_of` and :func:`json_body`, which answer as the declared
+command (measured over the ASGI app in process); ballots (``.../votes``) are the
+other hot path. These routes take the ``Request``
+and call :func:`bearer_of` and :func:`json_body`, which answer as the declared
 parameters did (401 for a missing or malformed token, 400 naming each bad field,
 through the app's handlers), and :func:`body_documented` with :func:`document_bodies`
 put the body and the security scheme in the OpenAPI document as FastAPI would have.

@@ -213,13 +213,18 @@ def _sse(obj: dict[str, Any]) -> str:
     summary="approve or deny (human tokens only)",
     response_model=None,
     responses=documented(VoteOut),
+    openapi_extra=body_documented(VoteIn),
 )
-async def vote(request_id: RequestId, body: VoteIn, token: Token, gw: Gw) -> Response:
+async def vote(request_id: RequestId, request: Request) -> Response:
     """Cast a ballot; agents, the requester and second votes are refused and audited.
 
     On the event loop: the ballot is written by the store's group-commit driver, so a
-    vote costs no worker thread (``ApprovalService.vote_async``).
+    vote costs no worker thread (``ApprovalService.vote_async``). The body
+    (``VoteIn``) and the token are read by the route itself, as for submissions.
     """
+    token = bearer_of(request)
+    body = await json_body(request, VoteIn)
+    gw = gateway_of(request)
     approve = body.vote == "approve"
     comment = body.comment if approve else body.comment or ""
     outcome = await gw.approvals.vote_async(
