@@ -44,20 +44,13 @@ def test_an_allowed_command_runs_with_credentials_redacted(
     assert GATEWAY_SECRET not in done.stdout + done.stderr
 
 
-def test_a_held_command_waits_for_two_approvals_then_runs(
-    gateway: Gateway, stub_bin: Path, tmp_path: Path
-) -> None:
-    argv = interlock_exec(
-        gateway,
-        "--env",
-        "production",
-        "--timeout",
-        "60",
-        "--",
-        "terraform",
-        "destroy",
-        "-auto-approve",
-    )
+def _held(
+    gateway: Gateway, stub_bin: Path, tmp_path: Path, *command: str
+) -> tuple[subprocess.Popen[str], str]:
+    """``interlock exec --env production -- COMMAND`` in ``tmp_path``, read until it
+    says it waits for approval (the votes come then: sooner, it may find the request
+    approved already and have nothing to wait for), and its request id."""
+    argv = interlock_exec(gateway, "--env", "production", "--timeout", "60", "--", *command)
     proc = subprocess.Popen(
         argv,
         env=exec_env(gateway, stub_bin) | {"STUB_TF_LOG": str(tmp_path / "log")},
@@ -71,9 +64,14 @@ def test_a_held_command_waits_for_two_approvals_then_runs(
     request_id = first.split(":", 1)[0]
     assert request_id.startswith("req-"), first
     assert "hold (pending)" in first
-    # the votes come once it says it waits (sooner, it may find the request approved
-    # already and have nothing to wait for)
     assert "waiting for approval" in proc.stderr.readline()
+    return proc, request_id
+
+
+def test_a_held_command_waits_for_two_approvals_then_runs(
+    gateway: Gateway, stub_bin: Path, tmp_path: Path
+) -> None:
+    proc, request_id = _held(gateway, stub_bin, tmp_path, "terraform", "destroy", "-auto-approve")
     assert not (tmp_path / "log").exists()  # nothing ran while pending
     gateway.vote(request_id, "bob")
     gateway.vote(request_id, "carol")
@@ -108,25 +106,10 @@ def _rule_ids(gateway: Gateway, request_id: str) -> set[str]:
 def _held_script(
     gateway: Gateway, stub_bin: Path, tmp_path: Path
 ) -> tuple[subprocess.Popen[str], str]:
-    """``interlock exec -- bash ./deploy.sh`` of a script holding ``terraform destroy``,
-    read until it says it waits for approval, and its request id."""
+    """``interlock exec -- bash ./deploy.sh`` of a script holding ``terraform destroy``
+    (the line alone was allowed unread), waiting for approval, and its request id."""
     (tmp_path / "deploy.sh").write_text("terraform destroy -auto-approve\n")
-    argv = interlock_exec(
-        gateway, "--env", "production", "--timeout", "60", "--", "bash", "./deploy.sh"
-    )
-    proc = subprocess.Popen(
-        argv,
-        env=exec_env(gateway, stub_bin) | {"STUB_TF_LOG": str(tmp_path / "log")},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-    )
-    assert proc.stderr is not None
-    first = proc.stderr.readline()
-    assert "hold (pending)" in first, first  # the line alone was allowed unread
-    assert "waiting for approval" in proc.stderr.readline()
-    return proc, first.split(":", 1)[0]
+    return _held(gateway, stub_bin, tmp_path, "bash", "./deploy.sh")
 
 
 def test_a_script_is_held_for_its_code_and_runs_once_approved(

@@ -225,3 +225,31 @@ def run_hook(
         check=False,
     )
     return HookRun(done.stdout.decode(), done.stderr.decode(), done.returncode)
+
+
+class HoldingGateway:
+    """A stand-in for the hook's gateway client that holds every request and records
+    what was submitted and which requests were asked about again."""
+
+    def __init__(self) -> None:
+        self.submitted: list[str | None] = []
+        self.asked: list[str] = []
+
+    def submit(self, kind: str, **fields: Any) -> dict[str, Any]:
+        self.submitted.append(fields["command"])
+        n = len(self.submitted)
+        return {"id": f"r{n}", "decision": "hold", "status": "pending", "digest": f"d{n}"}
+
+    def get(self, request_id: str) -> dict[str, Any]:
+        self.asked.append(request_id)
+        return {"id": request_id, "status": "pending"}
+
+
+@pytest.fixture
+def holding_gateway(monkeypatch: pytest.MonkeyPatch) -> HoldingGateway:
+    """The hook's gateway client, for the test, a ``HoldingGateway``."""
+    from interlock.integrations import gate
+
+    fake = HoldingGateway()
+    monkeypatch.setattr(gate, "gateway_client", lambda settings: fake)
+    return fake

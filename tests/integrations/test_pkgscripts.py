@@ -30,6 +30,7 @@ from interlock.integrations.pkgscripts import (
 )
 from interlock.integrations.scriptfile import Script
 from interlock.integrations.state import SessionState
+from tests.integrations.conftest import HoldingGateway
 
 DESTROY = "terraform destroy -auto-approve"
 SCRIPTS = {
@@ -199,26 +200,10 @@ def test_a_changed_package_json_is_a_different_call(tmp_path: Path) -> None:
     assert len({first.text, second.text, third.text}) == 3
 
 
-class _Gateway:
-    """A gateway that holds every request and records what was submitted."""
-
-    def __init__(self) -> None:
-        self.submitted: list[str | None] = []
-
-    def submit(self, kind: str, **fields: Any) -> dict[str, Any]:
-        self.submitted.append(fields["command"])
-        n = len(self.submitted)
-        return {"id": f"r{n}", "decision": "hold", "status": "pending", "digest": f"d{n}"}
-
-    def get(self, request_id: str) -> dict[str, Any]:
-        return {"id": request_id, "status": "pending"}
-
-
 def test_the_gateway_gets_the_scripts_and_a_changed_file_is_a_new_request(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, holding_gateway: HoldingGateway
 ) -> None:
-    fake = _Gateway()
-    monkeypatch.setattr(gate, "gateway_client", lambda settings: fake)
+    fake = holding_gateway
     settings = HookSettings(url="http://127.0.0.1:9", token="t")
     state = SessionState("s-1", root=str(tmp_path / "cache"))
     work = tmp_path / "work"

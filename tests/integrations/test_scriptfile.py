@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -27,6 +26,7 @@ from interlock.integrations.scriptfile import (
     runs_file,
 )
 from interlock.integrations.state import SessionState
+from tests.integrations.conftest import HoldingGateway
 
 DESTROY = "terraform destroy -auto-approve\n"
 READS = "ls -la\necho done\n"
@@ -157,28 +157,10 @@ def test_a_changed_script_is_a_different_call(tmp_path: Path) -> None:
     assert first.text != second.text
 
 
-class _Gateway:
-    """A gateway that holds every request and records what was submitted."""
-
-    def __init__(self) -> None:
-        self.submitted: list[str | None] = []
-        self.asked: list[str] = []
-
-    def submit(self, kind: str, **fields: Any) -> dict[str, Any]:
-        self.submitted.append(fields["command"])
-        n = len(self.submitted)
-        return {"id": f"r{n}", "decision": "hold", "status": "pending", "digest": f"d{n}"}
-
-    def get(self, request_id: str) -> dict[str, Any]:
-        self.asked.append(request_id)
-        return {"id": request_id, "status": "pending"}
-
-
 def test_the_gateway_gets_the_content_and_a_changed_script_is_a_new_request(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, holding_gateway: HoldingGateway
 ) -> None:
-    fake = _Gateway()
-    monkeypatch.setattr(gate, "gateway_client", lambda settings: fake)
+    fake = holding_gateway
     settings = HookSettings(url="http://127.0.0.1:9", token="t")
     state = SessionState("s-1", root=str(tmp_path / "cache"))
     work = tmp_path / "work"
