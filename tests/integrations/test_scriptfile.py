@@ -83,6 +83,23 @@ def fed(command: str, word: str, ran: str, content: str) -> str:
         ("node --no-warnings x.js", "x.js", "console.log(1)\n", "node -"),
         ("bash --norc -O extglob x.sh", "x.sh", DESTROY, "bash --norc -O extglob -s"),
         ("perl -w x.pl", "x.pl", "print 1;\n", "perl -"),
+        ("timeout 60 bash x.sh prod", "x.sh", DESTROY, "timeout 60 bash -s prod"),
+        ("nohup ./d.sh", "d.sh", "#!/bin/sh\n" + DESTROY, "nohup sh -s"),
+        ("sudo -u deploy python3 x.py", "x.py", "print(1)\n", "sudo -u deploy python3 -"),
+        (
+            "timeout --signal KILL 5 nice -n 10 bash x.sh",
+            "x.sh",
+            DESTROY,
+            "timeout --signal KILL 5 nice -n 10 bash -s",
+        ),
+        ("time -p stdbuf -oL ./x.sh", "x.sh", DESTROY, "time -p stdbuf -oL bash -s"),
+        ("A=1 B=2 bash x.sh", "x.sh", DESTROY, "A=1 B=2 bash -s"),
+        (
+            "env -i PATH=/bin A=1 timeout 5 ./x.sh",
+            "x.sh",
+            DESTROY,
+            "env -i PATH=/bin A=1 timeout 5 bash -s",
+        ),
     ],
 )
 def test_each_way_of_running_a_file_feeds_its_content(
@@ -117,6 +134,12 @@ OFFLINE = HookSettings(offline=True)
         ("sh x.sh arg", ""),
         (". x.sh", ""),
         ("./x.sh", "#!/bin/sh -e\n"),
+        ("timeout 600 bash ./x.sh", ""),
+        ("TF_LOG=1 bash ./x.sh", ""),
+        ("env AWS_PROFILE=prod ./x.sh", "#!/bin/sh\n"),
+        ("nohup ./x.sh", "#!/bin/bash\n"),
+        ("sudo bash x.sh", ""),
+        ("exec nice ./x.sh", ""),
     ],
 )
 @pytest.mark.parametrize("body", [DESTROY, "kubectl delete namespace prod\n"])
@@ -220,11 +243,18 @@ def _files(folder: Path) -> None:
         "bash $HOME/x.sh",
         "bash ./x*.sh",
         "bash 'x.sh",
-        "A=./x.sh ./x.sh",
         "ls x.sh",
         "bash x.sh\r",
         "./gradlew build",  # a build wrapper, judged as the build
         "./configure --prefix=/usr",
+        "sudo -i bash x.sh",  # a login shell runs it: judged as written
+        "sudo apt install x",
+        "timeout 5",
+        "command -v bash",
+        "nohup source x.sh",
+        "A=1",
+        "env",
+        "1A=2 bash x.sh",
     ],
 )
 def test_what_runs_no_script_the_hook_can_read_is_left_alone(ran: str, tmp_path: Path) -> None:
@@ -251,6 +281,8 @@ def test_what_runs_no_script_the_hook_can_read_is_left_alone(ran: str, tmp_path:
         ("bash -l x.sh", "bash runs x.sh with -l"),
         ("node --require ./x.sh app.js", "node runs ./x.sh with --require"),
         ("python3 --check-hash-based-pycs always x.sh", "python3 runs x.sh with --check"),
+        ("timeout -Z 5 bash x.sh", "timeout runs x.sh with -Z"),
+        ("env -C /tmp bash x.sh", "env runs x.sh with -C"),
     ],
 )
 def test_a_script_that_runs_but_cannot_be_read_is_asked_about(

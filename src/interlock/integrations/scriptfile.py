@@ -5,7 +5,8 @@
 would pass unseen. The hook runs on the agent's machine and can read the file. When
 a shell call is one simple command of literal words that runs a local file (a shell
 or interpreter with options that only tune how it runs, ``source``/``.``, or a path
-whose shebang names one of those), ``inline`` rewrites the call as the equivalent
+whose shebang names one of those, behind wrappers such as ``timeout 60``, ``sudo`` or
+``env`` and assignments if any), ``inline`` rewrites the call as the equivalent
 command that feeds the file's content through a quoted heredoc (``bash -s prod
 <<'...'``, ``python3 - prod <<'...'``, ``source /dev/stdin``), which the classifier
 judges by its content. The text names the file and its SHA-256
@@ -134,6 +135,65 @@ _OPTIONS: dict[str, _Options] = {
     "ruby": _Options("wWv", frozenset({"--verbose"}), frozenset(), frozenset({"-e"})),
 }
 
+#: Programs that run the rest of their words as a command (``timeout 60 bash x.sh``),
+#: by name: how their own options read, and how many operands come before the
+#: command. They stay in front of the command fed on standard input, where the
+#: classifier unwraps them as it does on any line; an option of theirs not followed
+#: asks, as an interpreter's does.
+_WRAPPERS: dict[str, tuple[_Options, int]] = {
+    "nohup": (_Options("", frozenset(), frozenset(), frozenset({"--help", "--version"})), 0),
+    "env": (
+        _Options(
+            "i",
+            frozenset({"--ignore-environment", "--unset"}),
+            frozenset({"-u", "--unset"}),
+            frozenset({"--help", "--version"}),
+        ),
+        0,
+    ),
+    "time": (_Options("p", frozenset(), frozenset(), frozenset()), 0),
+    "setsid": (_Options("fw", frozenset(), frozenset(), frozenset({"--help"})), 0),
+    "command": (_Options("p", frozenset(), frozenset(), frozenset({"-v", "-V"})), 0),
+    "exec": (_Options("cl", frozenset(), frozenset({"-a"}), frozenset()), 0),
+    "timeout": (
+        _Options(
+            "v",
+            frozenset({"--preserve-status", "--foreground", "--verbose"})
+            | frozenset({"--signal", "--kill-after"}),
+            frozenset({"-s", "-k", "--signal", "--kill-after"}),
+            frozenset({"--help", "--version"}),
+        ),
+        1,
+    ),
+    "nice": (
+        _Options(
+            "0123456789",
+            frozenset({"--adjustment"}),
+            frozenset({"-n", "--adjustment"}),
+            frozenset(),
+        ),
+        0,
+    ),
+    "stdbuf": (
+        _Options(
+            "",
+            frozenset({"--input", "--output", "--error"}),
+            frozenset({"-i", "-o", "-e", "--input", "--output", "--error"}),
+            frozenset({"--help"}),
+        ),
+        0,
+    ),
+    "sudo": (
+        _Options(
+            "EHnPb",
+            frozenset({"--preserve-env", "--set-home", "--non-interactive", "--user", "--group"}),
+            frozenset({"-u", "-g", "-C", "-p", "-r", "-t", "-T", "-D", "--user", "--group"}),
+            frozenset({"-i", "-s", "-l", "-v", "-k", "-K", "-e", "-V", "-h", "--login", "--shell"}),
+        ),
+        0,
+    ),
+}
+
 
 def literal(text: str) -> bool:
     """Whether ``text`` can only be one simple command of literal words: no operators,
@@ -147,7 +207,7 @@ def runs_file(text: str) -> bool:
     if not literal(text):
         return False
     first = text.lstrip(" \t").partition(" ")[0].partition("\t")[0]
-    return first in _PROGRAMS or "/" in first
+    return first in _PROGRAMS or first in _WRAPPERS or "/" in first or "=" in first
 
 
 class Script:
@@ -230,7 +290,7 @@ def _script(text: str, cwd: str | None) -> Script | str | None:
         if ran is None:
             return None
         return f"{argv[0]} runs {ran} with {found}, an option interlock does not follow"
-    head, word, args = found
+    prefix, head, word, args = found
     data = _read(word, cwd, searched=argv[0] in SOURCES)
     if not head and not _starts_shebang(data, word, cwd):
         if isinstance(data, str) or not _text(data):
@@ -254,33 +314,57 @@ def _script(text: str, cwd: str | None) -> Script | str | None:
     ran = text.strip()
     note = f"# interlock: `{ran}` runs {word} (sha256 {sha}), fed below as the hook read it"
     body = content if content.endswith("\n") else content + "\n"
-    fed = f"{note}\n{shlex.join([*command, *args])} <<'{delimiter}'\n{body}{delimiter}\n"
+    fed = f"{note}\n{shlex.join([*prefix, *command, *args])} <<'{delimiter}'\n{body}{delimiter}\n"
     return Script(fed, word, cwd, sha)
 
 
-def _runner(argv: Sequence[str]) -> tuple[list[str], str, list[str]] | str | None:
-    """``(command reading standard input, file, arguments)``; the command is empty
-    when the file runs itself (its shebang says which). A shell's or interpreter's
-    option that is not followed (``_OPTIONS``) is returned as it is."""
+def _runner(
+    argv: Sequence[str],
+) -> tuple[list[str], list[str], str, list[str]] | str | None:
+    """``(wrappers, command reading standard input, file, arguments)``: the command is
+    empty when the file runs itself (its shebang says which). An option that is not
+    followed (``_OPTIONS``, ``_WRAPPERS``) is returned as it is."""
+    start = 0
+    while start < len(argv):
+        word = argv[start]
+        if _assignment(word):
+            start += 1  # kept in front, where the classifier judges it as on any line
+            continue
+        if word not in _WRAPPERS:
+            break
+        wrapper, operands = _WRAPPERS[word]
+        inner = wrapper.file_at(argv[start:])
+        if inner is None or isinstance(inner, str):
+            return inner
+        start += inner + operands
+    prefix, argv = list(argv[:start]), argv[start:]
     if not argv or "=" in argv[0]:
         return None
     first = argv[0]
     # a program by name or absolute path; ``./bash`` is a local file like any other
     program = first.rpartition("/")[2] if first.startswith("/") else first
     if first in SOURCES:
-        return ([first, "/dev/stdin"], argv[1], list(argv[2:])) if len(argv) > 1 else None
+        if prefix or len(argv) < 2:
+            return None  # a builtin runs in this shell: no wrapper can run it
+        return [], [first, "/dev/stdin"], argv[1], list(argv[2:])
     reader = _OPTIONS.get(program)
     if reader is not None:
         at = reader.file_at(argv)
         if at is None or isinstance(at, str):
             return at
         if program not in SHELLS:  # the classifier reads ``X - args``; options only
-            return [first, "-"], argv[at], list(argv[at + 1 :])  # tune how it runs
+            return prefix, [first, "-"], argv[at], list(argv[at + 1 :])  # tune how it runs
         options = [w for w in argv[1:at] if w != "--"]
-        return [first, *options, "-s"], argv[at], list(argv[at + 1 :])
+        return prefix, [first, *options, "-s"], argv[at], list(argv[at + 1 :])
     if "/" in first and first.rpartition("/")[2] not in BUILD_WRAPPERS:
-        return [], first, list(argv[1:])
+        return prefix, [], first, list(argv[1:])
     return None
+
+
+def _assignment(word: str) -> bool:
+    """Whether bash reads ``word`` before a command as ``NAME=value``."""
+    name, equals, _ = word.partition("=")
+    return bool(equals) and name.isidentifier() and name.isascii()
 
 
 def _shebang(content: str) -> list[str] | None:
