@@ -19,7 +19,9 @@ Printed: requests/s and p50/p99 latency, and the submit/hello throughput ratios
 (goal: >= 0.5, p99 <= 25 ms), on SQLite and on PostgreSQL
 (``INTERLOCK_BENCH_POSTGRES_URL``, a throwaway database), with what each request cost
 the whole machine in CPU (``machine.py``: the clients and the database share its two
-cores with the server, so this is what bounds the rates). A last line per dialect
+cores with the server, so this is what bounds the rates) and what it cost the server
+process alone (from ``/proc``: the clients' CPU is the same for every route, so this
+is the figure a change to the server moves). A last line per dialect
 times ``ApprovalService.submit`` in process with no HTTP, which shows how much of a
 submit is the server and how much the approvals library and its store.
 """
@@ -52,8 +54,9 @@ DURATION_S = 2.5
 WARMUP_S = 0.5
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo.yaml"
 SHELL = {"kind": "shell", "command": "ls -la", "cwd": "/tmp"}
-#: requests/s, p50 ms, p99 ms, requests measured, the machine's CPU meanwhile.
-Measured = tuple[float, float, float, int, CpuUse | None]
+#: requests/s, p50 ms, p99 ms, requests measured, the machine's CPU meanwhile, and
+#: the server process's own CPU seconds (``None`` where ``/proc`` does not tell).
+Measured = tuple[float, float, float, int, CpuUse | None, float | None]
 
 
 def run() -> list[str]:
@@ -71,15 +74,17 @@ def run() -> list[str]:
 
 def _dialect(name: str, url: str) -> list[str]:
     token = _agent_token(url)
-    with _server(url) as base:
+    with _server(url) as (base, pid):
         with httpx.Client(base_url=base) as client:
             assert client.get("/bench/hello").status_code == 200
         auth = {"Authorization": f"Bearer {token}"}
         lines = []
         for clients in (1, CLIENTS, SATURATED):
-            hello = _measure(base, "GET", "/bench/hello", None, {}, clients=clients)
-            bare = _measure(base, "GET", "/bench/hello-async", None, {}, clients=clients)
-            submit = _measure(base, "POST", "/api/v1/requests", SHELL, auth, clients=clients)
+            hello = _measure(base, "GET", "/bench/hello", None, {}, clients=clients, pid=pid)
+            bare = _measure(base, "GET", "/bench/hello-async", None, {}, clients=clients, pid=pid)
+            submit = _measure(
+                base, "POST", "/api/v1/requests", SHELL, auth, clients=clients, pid=pid
+            )
             ratio = submit[0] / hello[0] if hello[0] else 0.0
             against_bare = submit[0] / bare[0] if bare[0] else 0.0
             lines += [
@@ -116,8 +121,10 @@ def _library_submit(url: str, token: str, count: int = 30) -> float:
 
 
 def _figures(result: Measured) -> str:
-    rps, p50, p99, count, cpu = result
+    rps, p50, p99, count, cpu, server = result
     spent = f"; {cpu.describe(count)}" if cpu else ""
+    if server is not None and count:
+        spent += f"; server process {server / count * 1000:.2f} ms/call"
     return f"{rps:8.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  ({count} requests{spent})"
 
 
@@ -129,10 +136,13 @@ def _measure(
     headers: dict[str, str],
     *,
     clients: int,
+    pid: int | None = None,
 ) -> Measured:
-    """(requests/s, p50 ms, p99 ms, count, machine CPU) over ``DURATION_S`` with
-    ``clients`` threads; the CPU is the whole machine's (server, clients and, for
-    PostgreSQL, the database) while the measured calls ran."""
+    """(requests/s, p50 ms, p99 ms, count, machine CPU, server CPU) over ``DURATION_S``
+    with ``clients`` threads; the machine's CPU is everything's (server, clients and,
+    for PostgreSQL, the database) while the measured calls ran, the server's is that of
+    process ``pid`` alone (the clients share the machine, so it says what the server
+    itself spends per call)."""
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors: list[str] = []
     start = threading.Barrier(clients + 1)
@@ -158,9 +168,9 @@ def _measure(
     window.update(measure=now + WARMUP_S, end=now + WARMUP_S + DURATION_S)
     start.wait()
     time.sleep(max(0.0, window["measure"] - time.perf_counter()))
-    before = machine.sample()
+    before, served = machine.sample(), _seconds(pid)
     time.sleep(max(0.0, window["end"] - time.perf_counter()))
-    after = machine.sample()
+    after, finished = machine.sample(), _seconds(pid)
     for t in threads:
         t.join()
     if errors:
@@ -170,7 +180,19 @@ def _measure(
         raise RuntimeError(f"{method} {path}: no request completed")
     p99 = every[min(len(every) - 1, int(len(every) * 0.99))]
     cpu = machine.used(before, after)
-    return len(every) / DURATION_S, statistics.median(every) * 1000, p99 * 1000, len(every), cpu
+    server = finished - served if finished is not None and served is not None else None
+    return (
+        len(every) / DURATION_S,
+        statistics.median(every) * 1000,
+        p99 * 1000,
+        len(every),
+        cpu,
+        server,
+    )
+
+
+def _seconds(pid: int | None) -> float | None:
+    return machine.process_seconds(pid) if pid is not None else None
 
 
 def _agent_token(url: str) -> str:
@@ -184,7 +206,7 @@ def _agent_token(url: str) -> str:
 
 
 @contextmanager
-def _server(url: str) -> Iterator[str]:
+def _server(url: str) -> Iterator[tuple[str, int]]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -205,7 +227,7 @@ def _server(url: str) -> Iterator[str]:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError("benchmark server did not start") from None
                 time.sleep(0.1)
-        yield base
+        yield base, process.pid
     finally:
         process.terminate()
         process.wait(15)
