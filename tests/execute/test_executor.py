@@ -157,3 +157,22 @@ def test_a_script_too_large_to_read_is_refused_unrun(
     assert done.returncode == 2, done.stderr
     assert "big.sh is over 120 KiB, so its code cannot be judged; nothing ran" in done.stderr
     assert not (tmp_path / "log").exists()
+
+
+def test_package_scripts_are_held_for_their_code_and_a_change_runs_nothing(
+    gateway: Gateway, stub_bin: Path, tmp_path: Path
+) -> None:
+    """``npm test`` is submitted with what package.json runs for it; a package.json
+    changed while the request waited runs nothing (npm is never started)."""
+    manifest = tmp_path / "package.json"
+    manifest.write_text(json.dumps({"scripts": {"test": "terraform destroy -auto-approve"}}))
+    proc, request_id = _held(gateway, stub_bin, tmp_path, "npm", "test")
+    assert "tf-destroy" in _rule_ids(gateway, request_id)
+    manifest.write_text(json.dumps({"scripts": {"test": "echo swapped > swapped.txt"}}))
+    gateway.vote(request_id, "bob")
+    gateway.vote(request_id, "carol")
+    out, err = proc.communicate(timeout=90)
+    assert proc.returncode == 5, err
+    assert "package.json changed after request" in err
+    assert not (tmp_path / "swapped.txt").exists()
+    assert out == ""

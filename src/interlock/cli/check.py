@@ -103,11 +103,9 @@ def _with_scripts(text: str, cwd: str | None) -> str:
     that runs but cannot be read is refused, as the hooks ask about it."""
     import os
 
-    from interlock.integrations.pkgscripts import read_scripts
-    from interlock.integrations.scriptfile import read_script
+    from interlock.integrations.gate import read_code
 
-    where = cwd or os.getcwd()
-    found = read_script(text, where) or read_scripts(text, where)
+    found = read_code(text, cwd or os.getcwd())
     if isinstance(found, str):
         raise InputError(f"{found}, so its code cannot be judged; an agent hook asks about it")
     return text if found is None else found.text

@@ -8,10 +8,11 @@ which the command alone sees. Its output is printed with those values redacted, 
 end is reported to the gateway (audited), and its exit status is returned.
 
 A command that runs a local script (``bash ./deploy.sh prod``, ``./deploy.sh``,
-``python3 tool.py``) is submitted with the script's code, as the agent hooks submit
-it (``integrations/scriptfile.py``), and runs only if the file still holds that
-code when its turn comes: a script changed while the request waited runs nothing,
-and one that cannot be read (too large, not text) is refused.
+``python3 tool.py``) or package.json scripts (``npm test``) is submitted with their
+code, as the agent hooks submit it (``integrations/scriptfile.py``, ``pkgscripts.py``),
+and runs only if the file still holds that code when its turn comes: a script changed
+while the request waited runs nothing, and one that cannot be read (too large, not
+text) is refused.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
     from interlock.config import load_config
     from interlock.execute.executor import Executor
     from interlock.integrations.client import GatewayClient
-    from interlock.integrations.scriptfile import SOURCES, read_script
+    from interlock.integrations.gate import read_code
+    from interlock.integrations.scriptfile import SOURCES
 
     argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
     if not argv:
@@ -57,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     client = GatewayClient(url, args.token or os.environ.get("INTERLOCK_TOKEN"))
     executor = Executor(client, load_config(args.config), progress=_progress)
     command = shlex.join(argv)
-    script = read_script(command, os.getcwd()) if argv[0] not in SOURCES else None
+    script = read_code(command, os.getcwd()) if argv[0] not in SOURCES else None
     if isinstance(script, str):
         raise InputError(f"{script}, so its code cannot be judged; nothing ran")
     found = client.submit(

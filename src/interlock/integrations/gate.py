@@ -30,6 +30,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from interlock.integrations.scriptfile import Script
+
 
 class HookSettings:
     """Where the gateway is and how long the hook may take."""
@@ -138,9 +140,18 @@ def with_script(call: ToolCall) -> ToolCall | str:
     call as it is."""
     if call.kind != "shell":
         return call
+    from interlock.integrations.scriptfile import rewritten
+
+    return rewritten(call, read_code(call.text, call.cwd)) or call
+
+
+def read_code(text: str, cwd: str | None) -> Script | str | None:
+    """The script (``scriptfile``) or package.json scripts (``pkgscripts``) ``text``
+    runs, read from ``cwd``; why they cannot be read; ``None`` for any other line.
+    One reading for the hooks, ``interlock exec`` and ``interlock check``."""
     from interlock.integrations import pkgscripts, scriptfile
 
-    return scriptfile.inline(call) or pkgscripts.inline(call) or call
+    return scriptfile.read_script(text, cwd) or pkgscripts.read_scripts(text, cwd)
 
 
 def gateway_client(settings: HookSettings) -> Any:
