@@ -68,14 +68,20 @@ def _held(
     return proc, request_id
 
 
+def _approved(gateway: Gateway, proc: subprocess.Popen[str], request_id: str) -> tuple[str, str]:
+    """Two approvers approve ``request_id``; what the waiting ``interlock exec`` then
+    printed (stdout, stderr), once it has ended."""
+    gateway.vote(request_id, "bob")
+    gateway.vote(request_id, "carol")
+    return proc.communicate(timeout=90)
+
+
 def test_a_held_command_waits_for_two_approvals_then_runs(
     gateway: Gateway, stub_bin: Path, tmp_path: Path
 ) -> None:
     proc, request_id = _held(gateway, stub_bin, tmp_path, "terraform", "destroy", "-auto-approve")
     assert not (tmp_path / "log").exists()  # nothing ran while pending
-    gateway.vote(request_id, "bob")
-    gateway.vote(request_id, "carol")
-    out, err = proc.communicate(timeout=90)
+    out, err = _approved(gateway, proc, request_id)
     assert proc.returncode == 0, err
     assert "stub terraform ['destroy', '-auto-approve']" in out
     assert '"argv": ["destroy", "-auto-approve"]' in (tmp_path / "log").read_text()
@@ -117,9 +123,7 @@ def test_a_script_is_held_for_its_code_and_runs_once_approved(
 ) -> None:
     proc, request_id = _held_script(gateway, stub_bin, tmp_path)
     assert "tf-destroy" in _rule_ids(gateway, request_id)  # found in the script's code
-    gateway.vote(request_id, "bob")
-    gateway.vote(request_id, "carol")
-    out, err = proc.communicate(timeout=90)
+    out, err = _approved(gateway, proc, request_id)
     assert proc.returncode == 0, err
     assert "stub terraform ['destroy', '-auto-approve']" in out
     assert '"argv": ["destroy", "-auto-approve"]' in (tmp_path / "log").read_text()
@@ -130,9 +134,7 @@ def test_a_script_changed_while_it_waited_runs_nothing(
 ) -> None:
     proc, request_id = _held_script(gateway, stub_bin, tmp_path)
     (tmp_path / "deploy.sh").write_text("echo swapped > swapped.txt\n")
-    gateway.vote(request_id, "bob")
-    gateway.vote(request_id, "carol")
-    out, err = proc.communicate(timeout=90)
+    out, err = _approved(gateway, proc, request_id)
     assert proc.returncode == 5, err
     assert "deploy.sh changed after request" in err
     assert not (tmp_path / "swapped.txt").exists()
@@ -169,9 +171,7 @@ def test_package_scripts_are_held_for_their_code_and_a_change_runs_nothing(
     proc, request_id = _held(gateway, stub_bin, tmp_path, "npm", "test")
     assert "tf-destroy" in _rule_ids(gateway, request_id)
     manifest.write_text(json.dumps({"scripts": {"test": "echo swapped > swapped.txt"}}))
-    gateway.vote(request_id, "bob")
-    gateway.vote(request_id, "carol")
-    out, err = proc.communicate(timeout=90)
+    out, err = _approved(gateway, proc, request_id)
     assert proc.returncode == 5, err
     assert "package.json changed after request" in err
     assert not (tmp_path / "swapped.txt").exists()

@@ -86,6 +86,7 @@ _HOOK_MODULES = (
     "state",
     "planfile",
     "scriptfile",
+    "runners",
     "pkgscripts",
 )
 

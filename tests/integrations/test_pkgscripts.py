@@ -24,10 +24,11 @@ from interlock.integrations.calls import ToolCall
 from interlock.integrations.gate import HookSettings, judge
 from interlock.integrations.pkgscripts import (
     MAX_PACKAGE_BYTES,
+    RUNNERS,
     inline,
     read_scripts,
-    runs_scripts,
 )
+from interlock.integrations.runners import MANAGERS, runs_scripts
 from interlock.integrations.scriptfile import Script
 from interlock.integrations.state import SessionState
 from tests.integrations.conftest import HoldingGateway
@@ -337,6 +338,7 @@ def test_other_calls_are_not_read(tmp_path: Path) -> None:
     assert not runs_scripts("npmx test")
     assert runs_scripts("npm test")
     assert runs_scripts("  yarn build")
+    assert RUNNERS.keys() == MANAGERS  # the gate's test and the reader agree
     package(tmp_path, {"scripts": {"test": DESTROY}})
     write = ToolCall("a", "Write", "file-write", "npm test", (), None, str(tmp_path))
     assert gate.with_script(write) is write

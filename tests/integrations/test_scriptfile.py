@@ -15,15 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from interlock.integrations import gate
+from interlock.integrations import gate, scriptfile
 from interlock.integrations.calls import ToolCall
 from interlock.integrations.gate import HookSettings, judge
+from interlock.integrations.runners import WRAPPERS, runs_file
 from interlock.integrations.scriptfile import (
     MAX_SCRIPT_BYTES,
     Script,
     inline,
     read_script,
-    runs_file,
 )
 from interlock.integrations.state import SessionState
 from tests.integrations.conftest import HoldingGateway
@@ -352,6 +352,7 @@ def test_other_calls_are_not_read(tmp_path: Path) -> None:
     assert not runs_file("terraform apply tfplan")
     assert runs_file("bash x.sh")
     assert runs_file("./x")
+    assert scriptfile._WRAPPERS.keys() == WRAPPERS  # the gate's test and the reader agree
     write = ToolCall("a", "Write", "file-write", "bash x.sh")
     assert gate.with_script(write) is write
 

@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from interlock.execute.executor import Executor
     from interlock.integrations.client import GatewayClient
     from interlock.integrations.gate import read_code
-    from interlock.integrations.scriptfile import SOURCES
+    from interlock.integrations.runners import SOURCES
 
     argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
     if not argv:

@@ -138,8 +138,10 @@ def with_script(call: ToolCall) -> ToolCall | str:
     (``integrations/scriptfile.py``), or package.json scripts, with theirs
     (``integrations/pkgscripts.py``); why such a script cannot be read; any other
     call as it is."""
-    if call.kind != "shell":
-        return call
+    from interlock.integrations.runners import may_run_code
+
+    if call.kind != "shell" or not may_run_code(call.text):
+        return call  # the readers' imports are for lines that may run a file
     from interlock.integrations.scriptfile import rewritten
 
     return rewritten(call, read_code(call.text, call.cwd)) or call

@@ -26,15 +26,17 @@ only when NAME is no command of the manager's own (``BUILTINS``): ``yarn add`` a
 package whatever the scripts say.
 
 As in ``scriptfile``, anything unexpected returns ``None`` and the line is judged as
-the text it is. Only the cheap test ``runs_scripts`` runs for every shell call;
-``os``, ``json``, ``shlex`` and ``hashlib`` are imported once a line passes it.
+the text it is. The gate imports this module only for a line
+``runners.runs_scripts`` lets through; ``os``, ``json``, ``shlex`` and ``hashlib`` are
+imported once a line gets that far.
 Standard library only.
 """
 
 from __future__ import annotations
 
 from interlock.integrations.calls import ToolCall
-from interlock.integrations.scriptfile import Script, literal, read_regular, rewritten
+from interlock.integrations.runners import runs_scripts
+from interlock.integrations.scriptfile import Script, read_regular, rewritten
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -80,14 +82,6 @@ BUILTINS: frozenset[str] = frozenset(
 )  # fmt: skip
 #: Manifests pnpm reads where package.json is absent.
 _OTHER_MANIFESTS = ("package.yaml", "package.json5")
-
-
-def runs_scripts(text: str) -> bool:
-    """Whether ``text`` may be one command running package scripts: the cheap test
-    ``read_scripts`` starts with, so other lines cost no import."""
-    if not literal(text):
-        return False
-    return text.lstrip(" \t").partition(" ")[0].partition("\t")[0] in RUNNERS
 
 
 def inline(call: ToolCall) -> ToolCall | str | None:

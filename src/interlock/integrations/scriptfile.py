@@ -19,25 +19,19 @@ asks the operator: padding a script must not be a way around reading it.
 ``interlock exec`` submits the same text (``read_script``) and, once approved, runs
 the line only while the file is ``unchanged``.
 
-Only the cheap test ``runs_file`` runs for every shell call; ``os``, ``shlex`` and
-``hashlib`` are imported once a line passes it (the hook's per-call path stays
-without ``os``: ``environ.py``). Standard library only.
+The gate imports this module only for a line ``runners.runs_file`` lets through;
+``os``, ``shlex`` and ``hashlib`` are imported once a line gets that far (the hook's
+per-call path stays without ``os``: ``environ.py``). Standard library only.
 """
 
 from __future__ import annotations
 
 from interlock.integrations.calls import ToolCall
+from interlock.integrations.runners import SHELLS, SOURCES, runs_file
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-#: Shells whose ``-s`` reads the script from standard input.
-SHELLS: frozenset[str] = frozenset({"bash", "sh", "zsh", "dash", "ksh"})
-#: Builtins that run a file in the current shell (``source /dev/stdin`` is judged).
-SOURCES: frozenset[str] = frozenset({"source", "."})
-#: Interpreters whose ``X - args <<'EOF'`` the classifier judges by the code.
-INTERPRETERS: frozenset[str] = frozenset({"python", "python3", "node", "perl", "ruby"})
 
 #: Largest script inlined: with its note and heredoc lines it stays under the
 #: classifier's ``MAX_COMMAND_CHARS`` (128 KiB), past which a line is held unread.
@@ -47,12 +41,6 @@ MAX_SCRIPT_BYTES = 120 * 1024
 #: of computed program names that would hold every build, while what the build runs
 #: is in its build files, which no tool reads for a command either.
 BUILD_WRAPPERS: frozenset[str] = frozenset({"gradlew", "mvnw", "configure"})
-
-_PROGRAMS = SHELLS | SOURCES | INTERPRETERS
-#: Characters that make a line more than one command of literal words, or that bash
-#: reads otherwise than ``shlex`` (expansions, globs, braces, escapes, comments, and
-#: control characters such as ``\r``, which ``shlex`` splits on and bash does not).
-_SPECIAL = frozenset(";&|<>()`$\\*?[]{}~#\x7f") | (frozenset(map(chr, range(32))) - {"\t"})
 
 
 class _Options:
@@ -193,21 +181,6 @@ _WRAPPERS: dict[str, tuple[_Options, int]] = {
         0,
     ),
 }
-
-
-def literal(text: str) -> bool:
-    """Whether ``text`` can only be one simple command of literal words: no operators,
-    expansions or characters ``shlex`` reads otherwise than bash (also ``pkgscripts``)."""
-    return bool(text) and not _SPECIAL.intersection(text)
-
-
-def runs_file(text: str) -> bool:
-    """Whether ``text`` may be one command running a file: the cheap test ``inline``
-    starts with, so other lines cost no import."""
-    if not literal(text):
-        return False
-    first = text.lstrip(" \t").partition(" ")[0].partition("\t")[0]
-    return first in _PROGRAMS or first in _WRAPPERS or "/" in first or "=" in first
 
 
 class Script:
