@@ -235,6 +235,7 @@ class _Walker:
         "cwd",
         "cwds",
         "findings",
+        "loaded",
         "written",
     )
 
@@ -250,6 +251,11 @@ class _Walker:
         #: ``_runs_written`` and ``_renamed``.
         self.written: dict[str, Written] = {}
         self.cwds: list[str | None] = []
+        #: ``(variable, value, cwd)`` of each literal file a ``_LOADED_FILES`` variable
+        #: names, and of ``NODE_OPTIONS`` (whose ``--require`` loads one), assigned
+        #: before a command or exported: the hook reads their code
+        #: (``integrations/linecode.py``), as it reads a script the line runs.
+        self.loaded: list[tuple[str, str, str | None]] = []
 
     # -- entry points -------------------------------------------------------------
 
@@ -325,8 +331,20 @@ class _Walker:
                     self.findings.append(fork_bomb(name, node_text(node), ctx))
                 self.visit(body, ctx, level + 1)
         elif kind not in LEAVES and kind not in _SKIP:
+            if kind == "declaration_command":
+                self._exported(node, ctx)
             for child in node.named_children:
                 self.visit(child, ctx, level + 1)
+
+    def _exported(self, node: Node, ctx: WalkContext) -> None:
+        """``export BASH_ENV=./x.sh``: every later shell of the line loads the file."""
+        assigns = dict(
+            assignment(child)
+            for child in node.named_children
+            if child.type == "variable_assignment"
+        )
+        if assigns:
+            self._loaded_files(assigns, ctx, node_text(node))
 
     # -- statements ---------------------------------------------------------------
 
@@ -647,6 +665,10 @@ class _Walker:
             if computed_file(assigns[name]):
                 why = f"{name} makes the program load code from a file computed on this line"
                 self.findings.append(opaque("shell-opaque-loaded-file", text, why, ctx))
+            elif assigns[name]:
+                self.loaded.append((name, assigns[name], self.cwd))
+        if assigns.get("NODE_OPTIONS"):  # ``--require ./x.js``: read by the hook too
+            self.loaded.append(("NODE_OPTIONS", assigns["NODE_OPTIONS"], self.cwd))
 
     def _step(
         self,

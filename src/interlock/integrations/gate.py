@@ -138,9 +138,9 @@ def with_script(call: ToolCall) -> ToolCall | str:
     (``integrations/scriptfile.py``), or package.json scripts, with theirs
     (``integrations/pkgscripts.py``); why such a script cannot be read; any other
     call as it is."""
-    from interlock.integrations.runners import may_run_code
+    from interlock.integrations.runners import may_run_code, may_run_nested
 
-    if call.kind != "shell" or not may_run_code(call.text):
+    if call.kind != "shell" or not (may_run_code(call.text) or may_run_nested(call.text, call.cwd)):
         return call  # the readers' imports are for lines that may run a file
     from interlock.integrations.scriptfile import rewritten
 
@@ -148,12 +148,24 @@ def with_script(call: ToolCall) -> ToolCall | str:
 
 
 def read_code(text: str, cwd: str | None) -> Script | str | None:
-    """The script (``scriptfile``) or package.json scripts (``pkgscripts``) ``text``
-    runs, read from ``cwd``; why they cannot be read; ``None`` for any other line.
+    """The script (``scriptfile``), package.json scripts (``pkgscripts``) or make
+    recipes (``makefile``) ``text`` runs, read from ``cwd``, with every other local
+    file the line or that code runs
+    (``linecode``); why one cannot be read; ``None`` for a line that runs none.
     One reading for the hooks, ``interlock exec`` and ``interlock check``."""
-    from interlock.integrations import pkgscripts, scriptfile
+    from interlock.integrations import makefile, pkgscripts, scriptfile
+    from interlock.integrations.runners import may_run_nested
 
-    return scriptfile.read_script(text, cwd) or pkgscripts.read_scripts(text, cwd)
+    first = (
+        scriptfile.read_script(text, cwd)
+        or pkgscripts.read_scripts(text, cwd)
+        or makefile.read_make_line(text, cwd)
+    )
+    if isinstance(first, str) or not may_run_nested(text if first is None else first.text, cwd):
+        return first
+    from interlock.integrations.linecode import read_nested
+
+    return read_nested(text, first, cwd)
 
 
 def gateway_client(settings: HookSettings) -> Any:

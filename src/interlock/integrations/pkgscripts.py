@@ -106,11 +106,22 @@ def read_scripts(text: str, cwd: str | None) -> Script | str | None:
 
 
 def _scripts(text: str, cwd: str | None) -> Script | str | None:
+    import shlex
+
+    return scripts_of(shlex.split(text), cwd, text.strip())
+
+
+def scripts_of(argv: Sequence[str], cwd: str | None, ran: str) -> Script | str | None:
+    """``read_scripts`` of the command ``argv`` (the words as the manager gets them),
+    written ``ran`` on the line (a single line), run in ``cwd``; ``OSError`` or
+    ``ValueError`` where package.json cannot be opened or read."""
     import hashlib
     import os
     import shlex
 
-    wanted = _request(shlex.split(text))
+    if not argv or argv[0] not in RUNNERS:
+        return None
+    wanted = _request(argv)
     if wanted is None:
         return None
     name, args = wanted
@@ -129,7 +140,6 @@ def _scripts(text: str, cwd: str | None) -> Script | str | None:
     if any(ch < " " or ch == "\x7f" for ch in folder):
         return f"the name of {folder!r} holds a line break"  # it would end the note
     where, cd = ("package.json", "") if folder == start else (path, f"cd {shlex.quote(folder)} && ")
-    ran = text.strip()
     chain = " && ".join(f"sh -c {shlex.quote(line)}" for line in lines)
     read = (
         f"# interlock: `{ran}` runs these package.json scripts ({where} sha256 {sha}), "

@@ -23,6 +23,8 @@ WRAPPERS: frozenset[str] = frozenset(
 )
 #: Package managers that run package.json scripts (``pkgscripts``).
 MANAGERS: frozenset[str] = frozenset({"npm", "yarn", "pnpm", "bun"})
+#: make, which runs the recipes of a makefile (``makefile``).
+MAKES: frozenset[str] = frozenset({"make", "gmake"})
 
 _PROGRAMS = SHELLS | SOURCES | INTERPRETERS | WRAPPERS
 #: Characters that make a line more than one command of literal words, or that bash
@@ -47,13 +49,69 @@ def runs_file(text: str) -> bool:
 
 
 def runs_scripts(text: str) -> bool:
-    """Whether ``text`` may be one command running package scripts (``pkgscripts``)."""
-    return literal(text) and _first(text) in MANAGERS
+    """Whether ``text`` may be one command running package scripts (``pkgscripts``)
+    or makefile recipes (``makefile``)."""
+    return literal(text) and (_first(text) in MANAGERS or _first(text) in MAKES)
 
 
 def may_run_code(text: str) -> bool:
     """Whether ``text`` may run a file the gate should read: either of the above."""
     return runs_file(text) or runs_scripts(text)
+
+
+#: Characters between the words ``may_run_nested`` looks at.
+_BETWEEN = str.maketrans(dict.fromkeys(";&|<>()`$\"'={}\\\t\r\n", " "))
+#: Endings of files an interpreter or shell is commonly handed.
+_SCRIPT_ENDINGS = (".sh", ".bash", ".zsh", ".ksh", ".py", ".js", ".mjs", ".cjs", ".pl", ".rb")
+#: Words that may run a file: programs that run one, and the variables naming a
+#: file bash or sh sources first (``BASH_ENV=./x.sh``, ``export ENV=…``).
+_RUNNER_WORDS = (_PROGRAMS - {"."}) | MANAGERS | MAKES | {"BASH_ENV", "ENV"}
+#: ``.`` as the command of a line, or after an operator: the builtin ``source``.
+_DOT = ("; . ", "& . ", "| . ", "( . ", "\n. ", "\t. ")
+#: The file type bits of ``st_mode``, and those of a regular file.
+_TYPE_BITS, _REGULAR = 0o170000, 0o100000
+
+
+def may_run_nested(text: str, cwd: str | None = None) -> bool:
+    """Whether ``text`` (a line, or code a line runs) may run a local file anywhere,
+    as far as its words tell: a path starting with ``./``, ``../`` or ``~/``, a
+    script's ending, a program that runs files, ``BASH_ENV``/``ENV``, ``.`` as a
+    command, or a path with ``/`` that names a file in ``cwd`` or follows a ``cd``
+    elsewhere on the line (the word right after ``cd`` is only a directory). Only
+    lines this lets through pay for the classifier's walker (``linecode``); a false
+    ``True`` costs time, never a verdict."""
+    if text.startswith(". ") or any(dot in text for dot in _DOT):
+        return True
+    words = text.translate(_BETWEEN).split()
+    moves = "cd" in words or "pushd" in words
+    directory = False
+    for word in words:
+        if directory:
+            directory = False
+            continue
+        directory = word in ("cd", "pushd")
+        if (
+            word.startswith(("./", "../", "~/"))
+            or word.endswith(_SCRIPT_ENDINGS)
+            or word in _RUNNER_WORDS
+            or word.rpartition("/")[2] in _RUNNER_WORDS
+        ):
+            return True
+        if "/" in word and "://" not in word and (moves or _is_file(word, cwd)):
+            return True
+    return False
+
+
+def _is_file(word: str, cwd: str | None) -> bool:
+    """Whether ``word`` names a regular file (from ``cwd`` when relative); ``posix``
+    is loaded before any user code, so this costs the hook no import."""
+    import posix
+
+    path = word if word.startswith("/") or not cwd else f"{cwd}/{word}"
+    try:
+        return posix.stat(path).st_mode & _TYPE_BITS == _REGULAR
+    except (OSError, ValueError):
+        return False
 
 
 def _first(text: str) -> str:

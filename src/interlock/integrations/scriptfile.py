@@ -187,26 +187,36 @@ class Script:
     """A script a command line runs, as read: the line that feeds it on standard input
     (``text``, what is classified and submitted), the file as the line names it (for
     ``pkgscripts``, the ``package.json`` holding the scripts), its working directory,
-    its SHA-256 and the largest size it is read at."""
+    its SHA-256 and the largest size it is read at. ``more`` holds the other files
+    fed in the same text (``linecode``: every file a line runs, at any depth)."""
 
-    __slots__ = ("cwd", "limit", "path", "sha256", "text")
+    __slots__ = ("cwd", "limit", "more", "path", "sha256", "text")
 
     def __init__(
-        self, text: str, path: str, cwd: str | None, sha256: str, limit: int = MAX_SCRIPT_BYTES
+        self,
+        text: str,
+        path: str,
+        cwd: str | None,
+        sha256: str,
+        *,
+        limit: int = MAX_SCRIPT_BYTES,
+        more: tuple[Script, ...] = (),
     ) -> None:
         self.text, self.path, self.cwd, self.sha256 = text, path, cwd, sha256
-        self.limit = limit
+        self.limit, self.more = limit, more
 
     def unchanged(self) -> bool:
-        """Whether the file still holds what was read (``interlock exec`` asks just
-        before it runs the approved line, which reads the file again)."""
+        """Whether every file read still holds what was read (``interlock exec`` asks
+        just before it runs the approved line, which reads the files again)."""
         import hashlib
 
         try:
             data = _read(self.path, self.cwd, searched=False, limit=self.limit)
         except (OSError, ValueError):
             return False
-        return isinstance(data, bytes) and hashlib.sha256(data).hexdigest() == self.sha256
+        if not isinstance(data, bytes) or hashlib.sha256(data).hexdigest() != self.sha256:
+            return False
+        return all(other.unchanged() for other in self.more)
 
 
 def inline(call: ToolCall) -> ToolCall | str | None:
@@ -249,26 +259,38 @@ def read_script(text: str, cwd: str | None) -> Script | str | None:
 
 
 def _script(text: str, cwd: str | None) -> Script | str | None:
+    import shlex
+
+    return script_of(shlex.split(text), cwd, text.strip())
+
+
+def script_of(argv: Sequence[str], cwd: str | None, ran: str) -> Script | str | None:
+    """``read_script`` of the command ``argv`` (the words as the program gets them),
+    written ``ran`` on the line, run in ``cwd``; ``OSError`` or ``ValueError`` where the
+    file cannot be named or opened."""
     import hashlib
     import os
     import shlex
 
-    argv = shlex.split(text)
     found = _runner(argv)
     if found is None:
         return None
     if isinstance(found, str):  # an option not followed, before a file that exists?
-        later = argv[argv.index(found) + 1 :]
-        ran = next((w for w in later if w[:1] != "-" and os.path.isfile(_path(w, cwd))), None)
-        if ran is None:
+        later = argv[list(argv).index(found) + 1 :]
+        ran_file = next((w for w in later if w[:1] != "-" and os.path.isfile(_path(w, cwd))), None)
+        if ran_file is None:
             return None
-        return f"{argv[0]} runs {ran} with {found}, an option interlock does not follow"
+        return f"{argv[0]} runs {ran_file} with {found}, an option interlock does not follow"
     prefix, head, word, args = found
     data = _read(word, cwd, searched=argv[0] in SOURCES)
     if not head and not _starts_shebang(data, word, cwd):
-        if isinstance(data, str) or not _text(data):
-            return None  # a program, not a script: judged as the line it is
-        head = ["bash", "-s"]  # bash runs a text file without ``#!`` itself
+        if isinstance(data, str):
+            if not _starts_text(word, cwd):
+                return None  # a program, not a script: judged as the line it is
+            return f"{word} {data}"  # bash runs a text file without ``#!`` itself
+        if not _text(data):
+            return None
+        head = ["bash", "-s"]
     if isinstance(data, str):
         return f"{word} {data}"
     if not _text(data):
@@ -284,11 +306,19 @@ def _script(text: str, cwd: str | None) -> Script | str | None:
         return f"{word} holds the line interlock would end it with"
     if command[-1] == "-s" and args and args[0][:1] in ("-", "+"):
         args = ["--", *args]  # ``bash -s -x``: ``-x`` would be read as an option
-    ran = text.strip()
-    note = f"# interlock: `{ran}` runs {word} (sha256 {sha}), fed below as the hook read it"
+    note = (
+        f"# interlock: `{note_safe(ran)}` runs {note_safe(word)} (sha256 {sha}), "
+        "fed below as the hook read it"
+    )
     body = content if content.endswith("\n") else content + "\n"
     fed = f"{note}\n{shlex.join([*prefix, *command, *args])} <<'{delimiter}'\n{body}{delimiter}\n"
     return Script(fed, word, cwd, sha)
+
+
+def note_safe(text: str) -> str:
+    """``text`` fit for a note's comment line, where a line break would end the
+    comment and start code: with any control character, its escaped form."""
+    return ascii(text) if any(ch < " " or ch == "\x7f" for ch in text) else text
 
 
 def _runner(
@@ -403,17 +433,30 @@ def read_regular(path: str, limit: int) -> bytes | str:
 def _starts_shebang(data: bytes | str, word: str, cwd: str | None) -> bool:
     """Whether the file starts with ``#!``: its first bytes, read again when the
     whole was too large to read (any other file that was not read is no script)."""
+    if isinstance(data, bytes):
+        return data.startswith(b"#!")
+    return _head(word, cwd, 2) == b"#!"
+
+
+def _starts_text(word: str, cwd: str | None) -> bool:
+    """Whether a file too large to read starts as text (its first 4 KiB hold no NUL
+    byte), so that bash would run it as a script rather than the kernel as a program."""
+    head = _head(word, cwd, 4096)
+    return bool(head) and b"\x00" not in head
+
+
+def _head(word: str, cwd: str | None, size: int) -> bytes:
+    """The first ``size`` bytes of the regular file ``word`` names (``b""`` for
+    anything that is not one or cannot be opened; a FIFO is never waited on)."""
     import os
     import stat
 
-    if isinstance(data, bytes):
-        return data.startswith(b"#!")
     try:
         fd = os.open(_path(word, cwd), os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except OSError:
-        return False
+        return b""
     with os.fdopen(fd, "rb") as fh:
-        return stat.S_ISREG(os.fstat(fd).st_mode) and fh.read(2) == b"#!"
+        return fh.read(size) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
 
 
 def _text(data: bytes) -> bool:

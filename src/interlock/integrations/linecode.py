@@ -1,0 +1,201 @@
+"""The code of every local file a shell line runs, wherever it is on the line and
+however deep.
+
+``scriptfile`` and ``pkgscripts`` read the file of a line that is one command of
+literal words (``bash ./deploy.sh``, ``npm test``). A file runs just as surely from
+``ls && ./deploy.sh``, ``./deploy.sh | tee log``, ``cd infra && bash apply.sh``,
+``bash -c './x.sh'``, ``cd web && npm test``, from a script that runs another
+(``./a.sh`` calling ``./b.sh``), and through ``BASH_ENV=./x.sh bash -c true`` or
+``export BASH_ENV=./x.sh``. Left unread, each is a local program the classifier
+allows, whatever the file holds: the bypass every command guard meets.
+
+For such a line, this module asks the classifier's own walker
+(``classify.shell.walk``) which commands the text would run and in which directory,
+and reads each local file one of them runs as ``scriptfile`` and ``pkgscripts`` read
+it. Each file is fed to its interpreter in a block of its own, behind a ``cd`` to
+the directory it runs in, so the classifier judges its code where it runs; the
+blocks come first and the line as written last, so nothing on the line is judged
+more leniently and an unterminated heredoc or quote on it can swallow no block.
+Every block's content is walked in turn, up to ``MAX_DEPTH`` levels of scripts.
+
+A file that surely runs but cannot be read with certainty, scripts nested deeper
+than ``MAX_DEPTH``, or more code than the classifier reads as one line give why, and
+the gate asks the operator. The walker costs the hook's process about 60 ms to
+import, so the gate asks ``runners.may_run_nested`` (the text alone) first.
+"""
+
+from __future__ import annotations
+
+from interlock.integrations.runners import MAKES, MANAGERS
+from interlock.integrations.scriptfile import MAX_SCRIPT_BYTES, Script, script_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from interlock.classify.command import SimpleCommand
+
+#: Levels of scripts read: the line's own, then those they run, and so on.
+MAX_DEPTH = 4
+#: Variables naming a file a shell sources before its own code (``BASH_ENV`` for
+#: bash, ``ENV`` for sh in POSIX mode): fed as ``source`` of that file.
+_SOURCED = frozenset({"BASH_ENV", "ENV"})
+#: ``NODE_OPTIONS`` options that load a module before the program's own code.
+_NODE_LOADS = frozenset({"--require", "-r", "--import", "--loader", "--experimental-loader"})
+
+
+def read_nested(text: str, first: Script | None, cwd: str | None) -> Script | str | None:
+    """``first`` (what ``scriptfile`` or ``pkgscripts`` read of the line, if anything)
+    with every other file the text and the code read runs fed before the line; why
+    one cannot be read; ``None`` when the line runs no file to read."""
+    try:
+        return _nested(text, first, cwd)
+    except (OSError, ValueError, RecursionError) as exc:
+        return f"runs files interlock could not read ({type(exc).__name__}: {exc})"
+
+
+def _nested(text: str, first: Script | None, cwd: str | None) -> Script | str | None:
+    from interlock.classify.shell import walk
+
+    line = first.text if first is not None else text
+    seen: set[tuple[str, ...]] = set()
+    if first is not None:
+        seen.add(_key(first))
+    blocks: list[Script] = []
+    todo = line
+    for depth in range(MAX_DEPTH + 1):
+        found: list[Script] = []
+        walker = walk(todo)
+        reads = [
+            _read_of(cmd, cwd, moved)
+            for cmd, moved in zip(walker.commands, walker.cwds, strict=True)
+            if not (cmd.remote_host or cmd.container)  # it runs on another machine
+        ]
+        reads += [
+            read
+            for name, value, moved in walker.loaded
+            for read in _loaded(name, value, _joined(cwd, moved), moved)
+        ]
+        for read in reads:
+            if isinstance(read, str):
+                return read
+            if read is not None and _key(read) not in seen:
+                seen.add(_key(read))
+                found.append(read)
+        if not found:
+            break
+        if depth == MAX_DEPTH:
+            return f"runs scripts nested more than {MAX_DEPTH} deep, which interlock does not read"
+        blocks += found
+        todo = "".join(read.text for read in found)
+    if not blocks:
+        return first
+    parts = [*blocks, *([first] if first is not None else [])]
+    fed = "".join(read.text for read in blocks)
+    fed += f"# interlock: the line as written\n{line}" if first is None else line
+    if len(fed.encode("utf-8", "surrogatepass")) > MAX_SCRIPT_BYTES:
+        return f"runs scripts of over {MAX_SCRIPT_BYTES // 1024} KiB together"
+    lead = parts[0]
+    return Script(fed, lead.path, lead.cwd, lead.sha256, limit=lead.limit, more=tuple(parts[1:]))
+
+
+def _read_of(cmd: SimpleCommand, cwd: str | None, moved: str | None) -> Script | str | None:
+    """What ``cmd`` runs from a local file: a script, package.json scripts, or the
+    recipes of a makefile."""
+    from interlock.integrations.makefile import read_make
+    from interlock.integrations.pkgscripts import scripts_of
+
+    argv = list(cmd.argv)
+    where = _joined(cwd, moved)
+    if argv[0] not in MANAGERS and cmd.program not in MAKES:
+        return _fed(argv, where, moved, cmd.text)
+    written = _written(argv)
+    if written is None:
+        return f"runs {argv[0]} with words interlock cannot quote on one line"
+    try:
+        if cmd.program in MAKES:
+            read = read_make(argv, where, written)
+        else:
+            read = scripts_of(argv, where, written)
+    except (OSError, ValueError, RecursionError):  # the program itself would fail
+        return None
+    return read if read is None or isinstance(read, str) else _moved(read, moved)
+
+
+def _loaded(
+    name: str, value: str, where: str | None, moved: str | None
+) -> list[Script | str | None]:
+    """The files a variable makes a program load first: the one ``BASH_ENV``/``ENV``
+    name (sourced by bash and sh), those ``NODE_OPTIONS`` requires or imports by path
+    (a package name is looked up in ``node_modules``, which is not read)."""
+    ran = f"{name}={value}"
+    if name in _SOURCED:
+        return [_fed(["source", value], where, moved, ran)]
+    if name != "NODE_OPTIONS":
+        return []  # ``LD_PRELOAD``: a compiled library, judged as the program it is
+    import shlex
+
+    try:
+        words = shlex.split(value)
+    except ValueError:
+        return [f"NODE_OPTIONS={value!r} cannot be read as node reads it"]
+    files = []
+    for at, word in enumerate(words):
+        option, equals, attached = word.partition("=")
+        if option in _NODE_LOADS:
+            files.append(attached if equals else (words[at + 1] if at + 1 < len(words) else ""))
+        elif word[:2] == "-r" and len(word) > 2:
+            files.append(word[2:])
+    local = [f for f in files if f.startswith(("./", "../", "/", "~/"))]
+    return [_fed(["node", f], where, moved, ran) for f in local]
+
+
+def _fed(argv: list[str], where: str | None, moved: str | None, ran: str) -> Script | str | None:
+    """``scriptfile``'s reading of ``argv`` run in ``where``, its block behind a ``cd``
+    to ``moved`` (as the line wrote it) when the command runs elsewhere."""
+    try:
+        read = script_of(argv, where, ran)
+    except (OSError, ValueError):  # no such file: the run itself would fail
+        return None
+    return read if read is None or isinstance(read, str) else _moved(read, moved)
+
+
+def _moved(read: Script, moved: str | None) -> Script | str:
+    """``read`` with its commands run in ``moved``: in a subshell that changes
+    directory first, so the classifier judges the code in the directory it runs in."""
+    if moved is None:
+        return read
+    import shlex
+
+    if any(ch < " " or ch == "\x7f" for ch in moved):
+        return f"runs {read.path} in a directory whose name holds a control character"
+    note, _, rest = read.text.partition("\n")
+    text = f"{note}\n( cd {shlex.quote(moved)} && {rest})\n"
+    return Script(text, read.path, read.cwd, read.sha256, limit=read.limit, more=read.more)
+
+
+def _joined(cwd: str | None, moved: str | None) -> str | None:
+    """The directory a command runs in: ``moved`` (a ``cd`` on the line) from ``cwd``."""
+    import os
+
+    if moved is None:
+        return cwd
+    moved = os.path.expanduser(moved)
+    return moved if os.path.isabs(moved) or not cwd else os.path.join(cwd, moved)
+
+
+def _key(read: Script) -> tuple[str, str]:
+    """What a reading is, to read each file once: the file, and the block that feeds
+    it without its note (the same file fed elsewhere or otherwise is read again)."""
+    import os
+
+    path = read.path
+    if read.cwd and not os.path.isabs(path):
+        path = os.path.join(read.cwd, path)
+    return os.path.realpath(path), read.text.partition("\n")[2]
+
+
+def _written(argv: list[str]) -> str | None:
+    """``argv`` as one line of shell words, or ``None`` if a word holds a line break."""
+    import shlex
+
+    written = shlex.join(argv)
+    return None if any(ch < " " or ch == "\x7f" for ch in written) else written
