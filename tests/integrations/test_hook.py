@@ -294,3 +294,30 @@ def test_other_entry_points_answer_the_same(argv: list[str], hook_env: dict[str,
     )
     answer = json.loads(done.stdout)["hookSpecificOutput"]
     assert (done.returncode, answer["permissionDecision"]) == (0, "allow")
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"), [("terraform destroy -auto-approve\n", "deny"), ("ls\n", "allow")]
+)
+def test_the_isolated_hook_reads_a_script_run_on_a_compound_line(
+    body: str, expected: str, hook_env: dict[str, str], tmp_path: Path
+) -> None:
+    """``python -I -S hook.py`` has no site, yet reading ``cd sub && ./x.sh`` needs the
+    classifier's walker (``linecode``): it loads the interpreter's own site-packages."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "x.sh").write_text(body)
+    call = {
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Bash",
+        "cwd": str(tmp_path),
+        "tool_input": {"command": "cd sub && ./x.sh"},
+    }
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", hook.__file__, "claude-code"],
+        input=json.dumps(call).encode(),
+        capture_output=True,
+        env={**hook_env, "INTERLOCK_HOOK_OFFLINE": "1"},
+        check=False,
+    )
+    answer = json.loads(done.stdout)["hookSpecificOutput"]
+    assert answer["permissionDecision"] == expected, answer

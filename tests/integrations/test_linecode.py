@@ -73,6 +73,8 @@ LINES = [
     "export BASH_ENV=./env.sh; bash -c true",
     "ls && source ./x.sh",
     "ls && . ./x.sh",
+    "bash ./x.s?",  # bash runs what the glob matches
+    "ls && source ./x.*",
     "NODE_OPTIONS='--require ./req.js' node -e 1",
     "export NODE_OPTIONS=--import=./req.js && npx jest",
     "./x.sh; cat <<EOF",  # an unterminated heredoc swallows no block

@@ -168,6 +168,29 @@ def read_code(text: str, cwd: str | None) -> Script | str | None:
     return read_nested(text, first, cwd)
 
 
+def with_site_packages() -> None:
+    """Make the classifier's dependencies importable in a hook started without its
+    site (``python -I -S hook.py``): the interpreter's own site-packages, where pip
+    put tree-sitter, go on the path, with the ``.pth`` files an editable install of
+    interlock needs. Only the offline path and ``linecode`` ask for this; a hook
+    through the gateway judges most lines without the classifier."""
+    import importlib.util
+
+    if importlib.util.find_spec("tree_sitter") is not None:
+        return
+    import os
+    import site
+    import sys
+    import sysconfig
+
+    # without ``site``, ``sys.prefix`` is the base interpreter's even in a virtualenv
+    prefix = os.path.dirname(os.path.dirname(sys.executable))
+    venv = os.path.isfile(os.path.join(prefix, "pyvenv.cfg"))
+    paths = sysconfig.get_paths(vars={"base": prefix, "platbase": prefix} if venv else None)
+    for folder in dict.fromkeys((paths["purelib"], paths["platlib"])):
+        site.addsitedir(folder)
+
+
 def gateway_client(settings: HookSettings) -> Any:
     """The lean socket client for ``http://`` gateways, ``urllib`` for anything else."""
     url = settings.url or ""
@@ -243,6 +266,7 @@ def _offline(call: ToolCall, settings: HookSettings) -> Answer:
             "interlock: no gateway configured (set INTERLOCK_URL and INTERLOCK_TOKEN, "
             "or enable offline mode); nothing runs unchecked"
         )
+    with_site_packages()
     from interlock.classify import assess
     from interlock.models import Action, ActionKind, Target
     from interlock.policy import decide

@@ -46,6 +46,13 @@ def read_nested(text: str, first: Script | None, cwd: str | None) -> Script | st
     """``first`` (what ``scriptfile`` or ``pkgscripts`` read of the line, if anything)
     with every other file the text and the code read runs fed before the line; why
     one cannot be read; ``None`` when the line runs no file to read."""
+    from interlock.integrations.gate import with_site_packages
+
+    try:
+        with_site_packages()
+        import interlock.classify.shell  # noqa: F401 - loaded here to tell its absence
+    except ImportError as exc:  # no classifier here: what runs cannot be told
+        return f"may run files, and this hook cannot load the classifier to see which ({exc})"
     try:
         return _nested(text, first, cwd)
     except (OSError, ValueError, RecursionError) as exc:
@@ -103,8 +110,8 @@ def _read_of(cmd: SimpleCommand, cwd: str | None, moved: str | None) -> Script |
     from interlock.integrations.makefile import read_make
     from interlock.integrations.pkgscripts import scripts_of
 
-    argv = list(cmd.argv)
     where = _joined(cwd, moved)
+    argv = _expanded(list(cmd.argv), where)
     if argv[0] not in MANAGERS and cmd.program not in MAKES:
         return _fed(argv, where, moved, cmd.text)
     written = _written(argv)
@@ -170,6 +177,22 @@ def _moved(read: Script, moved: str | None) -> Script | str:
     note, _, rest = read.text.partition("\n")
     text = f"{note}\n( cd {shlex.quote(moved)} && {rest})\n"
     return Script(text, read.path, read.cwd, read.sha256, limit=read.limit, more=read.more)
+
+
+def _expanded(argv: list[str], where: str | None) -> list[str]:
+    """``argv`` with its glob words matched against the files in ``where``, as bash
+    expands them (``bash ./deploy.s?`` runs ``./deploy.sh``); a word matching nothing
+    stays as it is. A quoted glob the walker kept as text is matched too, which can
+    only read more."""
+    if not any(c in word for word in argv for c in "*?["):
+        return argv
+    import glob
+
+    out: list[str] = []
+    for word in argv:
+        found = sorted(glob.glob(word, root_dir=where)) if any(c in word for c in "*?[") else []
+        out += found or [word]
+    return out
 
 
 def _joined(cwd: str | None, moved: str | None) -> str | None:
