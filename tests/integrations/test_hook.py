@@ -321,3 +321,34 @@ def test_the_isolated_hook_reads_a_script_run_on_a_compound_line(
     )
     answer = json.loads(done.stdout)["hookSpecificOutput"]
     assert answer["permissionDecision"] == expected, answer
+
+
+def test_a_make_recipe_run_after_cd_is_held_and_bound_to_the_makefile(
+    gateway: Gateway, agent_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The real gateway gets the recipes: ``cd infra && make teardown`` is held for a
+    ``terraform destroy`` in the Makefile, allowed once two people approve, and a
+    Makefile edited after approval is a new request."""
+    infra = tmp_path / "infra"
+    infra.mkdir()
+    makefile = infra / "Makefile"
+    makefile.write_text("teardown:\n\t@echo bye\n\tterraform destroy -auto-approve\n")
+    call = {
+        "session_id": "s-make",
+        "cwd": str(tmp_path),
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Bash",
+        "tool_input": {"command": "cd infra && make teardown", "description": "clean up"},
+    }
+    first = run_hook("claude-code", call, agent_env)
+    assert first.decision == "deny", first
+    assert "tf-destroy" in first.reason
+    request_id = first.reason.split("request ", 1)[1].split()[0]
+    assert gateway.vote(request_id, "bob")["status"] == "pending"
+    assert gateway.vote(request_id, "carol")["status"] == "approved"
+    allowed = run_hook("claude-code", call, agent_env)
+    assert allowed.decision == "allow", allowed
+    makefile.write_text("teardown:\n\tterraform destroy -auto-approve -target=x\n")
+    edited = run_hook("claude-code", call, agent_env)
+    assert edited.decision == "deny"
+    assert request_id not in edited.reason

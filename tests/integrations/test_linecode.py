@@ -49,6 +49,8 @@ def files(root: Path, body: str) -> None:
     write(root / "web" / "package.json", json.dumps({"scripts": {"test": "bash ../x.sh"}}))
     write(root / "run.py", "import sys\nprint(sys.argv)\n")
     write(root / "req.js", f'require("child_process").execSync({json.dumps(body)});\n')
+    write(root / "runx.py", 'import subprocess\nsubprocess.run(["./x.sh"], check=True)\n')
+    write(root / "runx.js", 'require("child_process").execSync("./x.sh");\n')
 
 
 LINES = [
@@ -77,6 +79,9 @@ LINES = [
     "ls && source ./x.*",
     "NODE_OPTIONS='--require ./req.js' node -e 1",
     "export NODE_OPTIONS=--import=./req.js && npx jest",
+    "python3 runx.py",  # code that runs a script: the script is read too
+    "ls && node runx.js",
+    "python3 -c 'import os; os.system(\"cd sub && ./x.sh\")'",
     "./x.sh; cat <<EOF",  # an unterminated heredoc swallows no block
     "./x.sh; echo 'open",  # nor does an open quote
 ]

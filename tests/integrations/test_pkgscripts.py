@@ -353,3 +353,29 @@ def test_a_script_file_is_read_before_package_scripts(tmp_path: Path) -> None:
     assert "INTERLOCK_SCRIPT_" in local.text
     assert isinstance(manager, ToolCall)
     assert "sh -c" in manager.text
+
+
+@pytest.mark.parametrize(
+    ("name", "setting"),
+    [
+        (".npmrc", "script-shell=./run.sh"),
+        (".npmrc", 'node-options="--require ./x.js"'),
+        (".yarnrc", 'script-shell "./run.sh"'),
+    ],
+)
+def test_a_project_setting_that_changes_how_scripts_run_asks(
+    name: str, setting: str, tmp_path: Path
+) -> None:
+    package(tmp_path, {"scripts": {"test": "echo ok"}})
+    (tmp_path / name).write_text(f"registry=https://registry.npmjs.org/\n{setting}\n")
+    found = gate.read_code("npm test", str(tmp_path))
+    assert isinstance(found, str)
+    assert name in found
+    assert judge(shell("npm test", tmp_path), OFFLINE).verdict == "ask"
+
+
+def test_other_project_settings_are_read_past(tmp_path: Path) -> None:
+    package(tmp_path, {"scripts": {"test": "echo ok"}})
+    (tmp_path / ".npmrc").write_text("registry=https://registry.npmjs.org/\nfund=false\n")
+    assert isinstance(gate.read_code("npm test", str(tmp_path)), Script)
+    assert judge(shell("npm test", tmp_path), OFFLINE).verdict == "allow"

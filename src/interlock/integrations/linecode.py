@@ -39,6 +39,8 @@ MAX_DEPTH = 4
 #: bash, ``ENV`` for sh in POSIX mode): fed as ``source`` of that file.
 _SOURCED = frozenset({"BASH_ENV", "ENV"})
 #: ``NODE_OPTIONS`` options that load a module before the program's own code.
+#: Programs whose code the classifier reads for the commands it runs.
+_CODE_RUNNERS = frozenset({"python", "python3", "node", "perl", "ruby", "awk", "gawk", "deno"})
 _NODE_LOADS = frozenset({"--require", "-r", "--import", "--loader", "--experimental-loader"})
 
 
@@ -55,7 +57,7 @@ def read_nested(text: str, first: Script | None, cwd: str | None) -> Script | st
         return f"may run files, and this hook cannot load the classifier to see which ({exc})"
     try:
         return _nested(text, first, cwd)
-    except (OSError, ValueError, RecursionError) as exc:
+    except OSError as exc:  # anything else (a path no system can hold) is an error: deny
         return f"runs files interlock could not read ({type(exc).__name__}: {exc})"
 
 
@@ -81,6 +83,8 @@ def _nested(text: str, first: Script | None, cwd: str | None) -> Script | str | 
             for name, value, moved in walker.loaded
             for read in _loaded(name, value, _joined(cwd, moved), moved)
         ]
+        if any(cmd.program in _CODE_RUNNERS for cmd in walker.commands):
+            reads += _run_by_code(todo, cwd)
         for read in reads:
             if isinstance(read, str):
                 return read
@@ -102,6 +106,25 @@ def _nested(text: str, first: Script | None, cwd: str | None) -> Script | str | 
         return f"runs scripts of over {MAX_SCRIPT_BYTES // 1024} KiB together"
     lead = parts[0]
     return Script(fed, lead.path, lead.cwd, lead.sha256, limit=lead.limit, more=tuple(parts[1:]))
+
+
+def _run_by_code(text: str, cwd: str | None) -> list[Script | str | None]:
+    """What the commands code in ``text`` runs (``subprocess.run(["./x.sh"])``,
+    ``os.system``, ``execSync`` …, as the classifier finds them) run from local files;
+    each command is read where its code runs, from ``cwd`` or the ``cd`` before it."""
+    from interlock.classify.commands.interpreters import code_commands
+    from interlock.classify.shell import walk
+    from interlock.config import default_config
+    from interlock.models import Action, ActionKind, Target
+
+    action = Action(ActionKind.SHELL, text, Target(cwd=cwd))
+    reads: list[Script | str | None] = []
+    for command, where in code_commands(action, default_config()):
+        walker = walk(command)
+        for cmd, moved in zip(walker.commands, walker.cwds, strict=True):
+            if not (cmd.remote_host or cmd.container):
+                reads.append(_read_of(cmd, where, moved))
+    return reads
 
 
 def _read_of(cmd: SimpleCommand, cwd: str | None, moved: str | None) -> Script | str | None:

@@ -139,6 +139,9 @@ def scripts_of(argv: Sequence[str], cwd: str | None, ran: str) -> Script | str |
     folder = os.path.dirname(path)
     if any(ch < " " or ch == "\x7f" for ch in folder):
         return f"the name of {folder!r} holds a line break"  # it would end the note
+    configured = _run_settings(folder, start)
+    if configured is not None:
+        return configured
     where, cd = ("package.json", "") if folder == start else (path, f"cd {shlex.quote(folder)} && ")
     chain = " && ".join(f"sh -c {shlex.quote(line)}" for line in lines)
     read = (
@@ -148,6 +151,34 @@ def scripts_of(argv: Sequence[str], cwd: str | None, ran: str) -> Script | str |
     )
     read.encode()  # a lone surrogate from a JSON escape: UnicodeEncodeError, a ValueError
     return Script(read, path, cwd, sha, limit=MAX_PACKAGE_BYTES)
+
+
+def _run_settings(folder: str, start: str) -> str | None:
+    """Why the scripts may not run as ``sh -c`` reads them: a project ``.npmrc`` or
+    ``.yarnrc`` (in the package's folder or where the manager starts) that names the
+    shell scripts run through (``script-shell``) or code node loads first
+    (``node-options``). Such a file is as easy for an agent to write as a script."""
+    import os
+
+    for where in dict.fromkeys((start, folder)):
+        for name in (".npmrc", ".yarnrc"):
+            path = os.path.join(where, name)
+            try:
+                data = read_regular(path, MAX_PACKAGE_BYTES)
+            except OSError:
+                continue
+            if isinstance(data, str):
+                return f"{path} {data}"
+            text = data.decode("utf-8", "replace")
+            for line in text.splitlines():
+                key = line.strip().lstrip('"').partition("=")[0].partition(" ")[0].strip('" ')
+                if key.lower() in _RUN_KEYS:
+                    return f"{path} sets {key}, which changes how scripts run"
+    return None
+
+
+#: ``.npmrc``/``.yarnrc`` settings that change what a script runs through or loads.
+_RUN_KEYS = frozenset({"script-shell", "node-options", "shell"})
 
 
 def _request(argv: Sequence[str]) -> tuple[str, list[str]] | None:

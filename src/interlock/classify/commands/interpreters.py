@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from contextvars import ContextVar
 
 from interlock.classify.command import CommandContext, Handler, Rule, SimpleCommand, finding
 from interlock.classify.commands.codecommands import commands_in
@@ -34,6 +35,7 @@ from interlock.classify.commands.paths import delete_finding, place, read_findin
 from interlock.classify.commands.pycode import Effect, analyse
 from interlock.classify.commands.pysdk import RULES as SDK_RULES
 from interlock.classify.commands.pysdk import judge_remote
+from interlock.config import Config
 from interlock.models import Action, ActionKind, Category, Finding, Risk, Scope, Target
 
 CODE_READ = Rule(
@@ -129,9 +131,35 @@ def _ran(cmd: SimpleCommand, text: str) -> Finding:
     )
 
 
+#: While ``code_commands`` runs: the command strings code was found running, with the
+#: directory each runs in.
+_FOUND_IN_CODE: ContextVar[list[tuple[str, str | None]] | None] = ContextVar(
+    "interlock_found_in_code", default=None
+)
+
+
+def code_commands(action: Action, config: Config) -> list[tuple[str, str | None]]:
+    """The command strings code in the shell action runs (``os.system``,
+    ``subprocess``, ``child_process``, ``system`` …), with the directory each runs in,
+    as classifying ``action`` finds them at any depth: for the agent hook, which reads
+    the local files those commands run (``integrations/linecode.py``)."""
+    from interlock.classify.shell_findings import assess
+
+    token = _FOUND_IN_CODE.set([])
+    try:
+        assess(action, config)
+        return list(_FOUND_IN_CODE.get() or ())
+    finally:
+        _FOUND_IN_CODE.reset(token)
+
+
 def shell_findings(text: str, cmd: SimpleCommand, ctx: CommandContext) -> list[Finding]:
     """Classify a command string found in code as shell, with the walker and the families."""
     from interlock.classify.shell_findings import assess
+
+    found = _FOUND_IN_CODE.get()
+    if found is not None:
+        found.append((text, ctx.cwd))
 
     action = Action(ActionKind.SHELL, text, Target(cwd=ctx.cwd, environment=ctx.environment))
     return list(assess(action, ctx.config).findings) or [
