@@ -31,6 +31,12 @@ from tests.classify.commands.localtools import (
         ("rm -rf src", Verdict.ASK, "fs-delete-source-tree"),
         ("rm -rf *", Verdict.ASK, "fs-delete-source-tree"),
         ("rm -rf .", Verdict.ASK, "fs-delete-source-tree"),
+        # after ``cd`` the wildcard is the contents of the directory moved to
+        ("cd / && rm -rf *", Verdict.DENY, "fs-delete"),
+        ("cd / && rm -rf ./*", Verdict.DENY, "fs-delete"),
+        ("cd ~ && rm -rf *", Verdict.DENY, "fs-delete"),
+        ("cd /etc; rm -rf .", Verdict.DENY, "fs-delete"),
+        ("cd build && rm -rf *", Verdict.ASK, "fs-delete-source-tree"),
         ("rm --help", Verdict.ALLOW, "local-read"),
         ("rmdir empty_folder", Verdict.ALLOW, "fs-delete"),
         ("shred -u /etc/shadow", Verdict.ASK, "fs-delete"),

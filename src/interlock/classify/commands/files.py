@@ -149,7 +149,13 @@ def _delete(cmd: SimpleCommand, ctx: CommandContext, path: str, recursive: bool)
             "artifact and cannot be rebuilt",
             risk=Risk.MEDIUM,
         )
-    if found.scope is Scope.HOST and found.target in (".", "*", ".*", "./*", "./"):
+    # after a ``cd`` the place already judged the directory moved to (``cd / && rm
+    # -rf *`` is the root's contents, not the workspace's)
+    if (
+        found.scope is Scope.HOST
+        and found.target in (".", "*", ".*", "./*", "./")
+        and not ctx.moved
+    ):
         return finding(
             RM_SOURCE_TREE,
             cmd,
