@@ -275,7 +275,6 @@ def test_what_runs_no_script_the_hook_can_read_is_left_alone(ran: str, tmp_path:
         ("./envs", "runs through `#!/usr/bin/env -S bash -e`"),
         ("./login", "runs through `#!/bin/bash -l`"),
         ("./two", "runs through `#!/usr/bin/perl -w -T`"),
-        ("bash folder", "folder is not a regular file"),
         ("bash fifo", "fifo is not a regular file"),
         ("bash --rcfile r x.sh", "bash runs x.sh with --rcfile, an option interlock does not"),
         ("bash -l x.sh", "bash runs x.sh with -l"),
@@ -369,3 +368,50 @@ def test_a_script_read_knows_whether_its_file_changed(tmp_path: Path) -> None:
     assert found.unchanged()
     path.unlink()
     assert not found.unchanged()
+
+
+@pytest.mark.parametrize(
+    ("ran", "read"),
+    [
+        ("python3 -m tools.deploy prod", True),
+        ("python3 -u -W ignore -m tools.deploy", True),
+        ("python -m tools", True),  # a package runs its __main__.py
+        ("python3 -m pytest -q", True),  # a pytest.py in the folder shadows the installed one
+        ("python3 -I -m tools.deploy", False),  # isolated: the folder is not on sys.path
+        ("python3 -P -m tools.deploy", False),
+        ("python3 -m json.tool x.json", False),  # installed: judged as written
+        ("python3 -m", False),
+    ],
+)
+def test_a_module_of_the_working_directory_is_read(ran: str, read: bool, tmp_path: Path) -> None:
+    code = "import os\nos.system('terraform destroy -auto-approve')\n"
+    script(tmp_path, "tools/deploy.py", code)
+    script(tmp_path, "tools/__main__.py", code)
+    script(tmp_path, "pytest.py", code)
+    found = read_script(ran, str(tmp_path))
+    assert isinstance(found, Script) is read, found
+    verdict = judge(shell(ran, tmp_path), OFFLINE).verdict
+    assert (verdict == "deny") is read, verdict
+
+
+@pytest.mark.parametrize(
+    ("ran", "read"),
+    [
+        ("python3 tools", True),  # a folder's __main__.py
+        ("node app", True),  # package.json's main, with .js added
+        ("node plain", True),  # index.js
+        ("node empty", False),  # node refuses it: nothing runs
+        ("bash tools", False),  # bash refuses a folder: nothing runs, nothing to ask
+    ],
+)
+def test_a_folder_run_is_read_as_its_entry_file(ran: str, read: bool, tmp_path: Path) -> None:
+    python = "import os\nos.system('terraform destroy -auto-approve')\n"
+    script(tmp_path, "tools/__main__.py", python)
+    js = 'require("child_process").execSync("terraform destroy -auto-approve");\n'
+    script(tmp_path, "app/package.json", '{"main": "lib/start"}')
+    script(tmp_path, "app/lib/start.js", js)
+    script(tmp_path, "plain/index.js", js)
+    (tmp_path / "empty").mkdir()
+    found = read_script(ran, str(tmp_path))
+    assert isinstance(found, Script) is read, found
+    assert (judge(shell(ran, tmp_path), OFFLINE).verdict == "deny") is read

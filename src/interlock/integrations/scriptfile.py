@@ -282,6 +282,16 @@ def script_of(argv: Sequence[str], cwd: str | None, ran: str) -> Script | str | 
             return None
         return f"{argv[0]} runs {ran_file} with {found}, an option interlock does not follow"
     prefix, head, word, args = found
+    if word.startswith("-m "):  # ``python -m NAME``: a module of the working directory
+        found_module = _module_file(word[3:], cwd)
+        if found_module is None:
+            return None  # an installed module: judged as the line it is
+        word = found_module
+    if head and os.path.isdir(_path(word, cwd)):  # ``python3 .``, ``node .``
+        entry = _entry_of(head[0].rpartition("/")[2], word, cwd)
+        if entry is None:
+            return None  # the program refuses a folder: nothing runs
+        word = entry
     data = _read(word, cwd, searched=argv[0] in SOURCES)
     if not head and not _starts_shebang(data, word, cwd):
         if isinstance(data, str):
@@ -353,6 +363,10 @@ def _runner(
     reader = _OPTIONS.get(program)
     if reader is not None:
         at = reader.file_at(argv)
+        if at is None and program.startswith("python"):
+            module = _module_run(reader, argv)
+            if module is not None:
+                return prefix, [first, "-"], f"-m {module[0]}", module[1]
         if at is None or isinstance(at, str):
             return at
         if program not in SHELLS:  # the classifier reads ``X - args``; options only
@@ -361,6 +375,64 @@ def _runner(
         return prefix, [first, *options, "-s"], argv[at], list(argv[at + 1 :])
     if "/" in first and first.rpartition("/")[2] not in BUILD_WRAPPERS:
         return prefix, [], first, list(argv[1:])
+    return None
+
+
+def _entry_of(program: str, folder: str, cwd: str | None) -> str | None:
+    """The file ``program FOLDER`` runs: Python a folder's ``__main__.py``; node the
+    ``main`` of its package.json (as a file, with ``.js``, or its ``index.js``), else
+    its ``index.js``. ``None``: no such file, or a program that runs no folder."""
+    import json
+    import os
+
+    if program.startswith("python"):
+        names = ["__main__.py"]
+    elif program == "node":
+        names = []
+        try:
+            manifest = read_regular(_path(os.path.join(folder, "package.json"), cwd), 256 * 1024)
+            main = json.loads(manifest).get("main") if isinstance(manifest, bytes) else None
+        except (OSError, ValueError, AttributeError):
+            main = None
+        if isinstance(main, str) and main:
+            names += [main, main + ".js", os.path.join(main, "index.js")]
+        names.append("index.js")
+    else:
+        return None
+    for name in names:
+        candidate = os.path.normpath(os.path.join(folder, name))
+        if os.path.isfile(_path(candidate, cwd)):
+            return candidate
+    return None
+
+
+def _module_run(reader: _Options, argv: Sequence[str]) -> tuple[str, list[str]] | None:
+    """``(module, arguments)`` of ``python [options] -m MODULE args``, where the options
+    only tune how it runs and leave the working directory first on ``sys.path``
+    (``-I`` and ``-P`` take it off: no module of the workspace runs)."""
+    if "-m" not in argv:
+        return None
+    at = list(argv).index("-m")
+    options = list(argv[1:at])
+    if at + 1 >= len(argv) or reader.file_at([argv[0], *options, "x"]) != len(options) + 1:
+        return None
+    if any(w[:1] == "-" and ("I" in w or "P" in w) and not w.startswith("--") for w in options):
+        return None
+    return argv[at + 1], list(argv[at + 2 :])
+
+
+def _module_file(module: str, cwd: str | None) -> str | None:
+    """The file ``python -m module`` runs from the working directory ``cwd``:
+    ``a/b.py`` or the package's ``a/b/__main__.py``; ``None`` when neither is there."""
+    import os
+
+    parts = module.split(".")
+    if not all(part.isidentifier() for part in parts):
+        return None
+    base = os.path.join(*parts)
+    for candidate in (base + ".py", os.path.join(base, "__main__.py")):
+        if os.path.isfile(_path(candidate, cwd)):
+            return candidate
     return None
 
 
