@@ -206,3 +206,61 @@ def test_a_relative_path_without_dot_slash_is_read(tmp_path: Path) -> None:
         assert may_run_nested(line, str(tmp_path)), line
         assert judge(shell(line, tmp_path), OFFLINE).verdict == "deny", line
     assert not may_run_nested("ls && cat docs/readme", str(tmp_path))
+
+
+HARMFUL_PY = "import os\n\ndef main():\n    os.system('terraform destroy -auto-approve')\n"
+HARMFUL_JS = (
+    "module.exports = () => require('child_process').execSync('terraform destroy -auto-approve');\n"
+)
+
+
+def modules(root: Path, python: str, js: str) -> None:
+    """Scripts whose code is harmless but whose imports hold ``python`` and ``js``."""
+    write(root / "app" / "main.py", "import helpers\nhelpers.main()\n")
+    write(root / "app" / "helpers.py", python)
+    write(root / "app" / "pkgmain.py", "from tools.deep import run\n")
+    write(root / "app" / "tools" / "__init__.py", "")
+    write(root / "app" / "tools" / "deep.py", "from . import inner\nrun = 1\n")
+    write(root / "app" / "tools" / "inner.py", python)
+    write(root / "web" / "index.js", "const t = require('./lib/teardown');\nt();\n")
+    write(root / "web" / "esm.mjs", "import t from './lib/teardown.js';\nt();\n")
+    write(root / "web" / "lib" / "teardown.js", js)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "python3 app/main.py",
+        "cd app && python3 main.py",
+        "python3 app/pkgmain.py",  # a package's module imports another relatively
+        "ls && python3 app/main.py",
+        "node web",
+        "node web/esm.mjs",
+        "cd web && node index.js",
+    ],
+)
+def test_the_modules_a_script_imports_are_read(line: str, tmp_path: Path) -> None:
+    modules(tmp_path, HARMFUL_PY, HARMFUL_JS)
+    answer = judge(shell(line, tmp_path), OFFLINE)
+    assert answer.verdict == "deny", answer.reason
+    modules(tmp_path, "def main():\n    print('hi')\n", "module.exports = () => 1;\n")
+    harmless = judge(shell(line, tmp_path), OFFLINE).verdict
+    # node code that requires modules is asked about by the classifier whatever they hold
+    assert harmless == ("ask" if "node" in line else "allow")
+
+
+def test_a_changed_imported_module_is_not_unchanged(tmp_path: Path) -> None:
+    modules(tmp_path, "def main():\n    print('hi')\n", "module.exports = () => 1;\n")
+    found = read_code("python3 app/main.py", str(tmp_path))
+    assert isinstance(found, Script)
+    assert found.unchanged()
+    write(tmp_path / "app" / "helpers.py", HARMFUL_PY)
+    assert not found.unchanged()
+
+
+def test_modules_that_import_each_other_are_read_once(tmp_path: Path) -> None:
+    write(tmp_path / "a.py", "import b\nprint('module a')\n")
+    write(tmp_path / "b.py", "import a\nprint('module b')\n")
+    found = read_code("python3 a.py", str(tmp_path))
+    assert isinstance(found, Script)
+    assert found.text.count("print('module b')") == 1

@@ -161,7 +161,7 @@ def read_code(text: str, cwd: str | None) -> Script | str | None:
         or pkgscripts.read_scripts(text, cwd)
         or makefile.read_make_line(text, cwd)
     )
-    if isinstance(first, str) or not may_run_nested(text if first is None else first.text, cwd):
+    if isinstance(first, str) or (first is None and not may_run_nested(text, cwd)):
         return first
     from interlock.integrations.linecode import read_nested
 

@@ -26,6 +26,8 @@ import, so the gate asks ``runners.may_run_nested`` (the text alone) first.
 
 from __future__ import annotations
 
+import re
+
 from interlock.integrations.runners import MAKES, MANAGERS
 from interlock.integrations.scriptfile import MAX_SCRIPT_BYTES, Script, script_of
 
@@ -39,6 +41,14 @@ MAX_DEPTH = 4
 #: bash, ``ENV`` for sh in POSIX mode): fed as ``source`` of that file.
 _SOURCED = frozenset({"BASH_ENV", "ENV"})
 #: ``NODE_OPTIONS`` options that load a module before the program's own code.
+#: Most modules of the workspace read for one script's imports.
+MAX_IMPORTS = 64
+#: Relative ``require``/``import`` specifiers in JavaScript (``./lib``, ``../x.js``).
+_JS_IMPORT = re.compile(
+    r"""(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s+|\bimport\s+)(['"`])(\.{1,2}/[^'"`]+)\1"""
+)
+#: Endings node tries for a specifier without one.
+_JS_ENDINGS = (".js", ".mjs", ".cjs")
 #: Programs whose code the classifier reads for the commands it runs.
 _CODE_RUNNERS = frozenset({"python", "python3", "node", "perl", "ruby", "awk", "gawk", "deno"})
 _NODE_LOADS = frozenset({"--require", "-r", "--import", "--loader", "--experimental-loader"})
@@ -47,18 +57,52 @@ _NODE_LOADS = frozenset({"--require", "-r", "--import", "--loader", "--experimen
 def read_nested(text: str, first: Script | None, cwd: str | None) -> Script | str | None:
     """``first`` (what ``scriptfile`` or ``pkgscripts`` read of the line, if anything)
     with every other file the text and the code read runs fed before the line; why
-    one cannot be read; ``None`` when the line runs no file to read."""
+    one cannot be read; ``None`` when the line runs no file to read. The modules of
+    the workspace ``first``'s code imports are read first; the walker is loaded only
+    for text ``runners.may_run_nested`` lets through."""
     from interlock.integrations.gate import with_site_packages
+    from interlock.integrations.runners import may_run_nested
 
     try:
+        if first is not None and first.runner:
+            extended = _with_imports(first, cwd, None)
+            if isinstance(extended, str):
+                return extended
+            first = extended
+        if not may_run_nested(text if first is None else first.text, cwd):
+            return first
         with_site_packages()
         import interlock.classify.shell  # noqa: F401 - loaded here to tell its absence
     except ImportError as exc:  # no classifier here: what runs cannot be told
         return f"may run files, and this hook cannot load the classifier to see which ({exc})"
-    try:
-        return _nested(text, first, cwd)
     except OSError as exc:  # anything else (a path no system can hold) is an error: deny
         return f"runs files interlock could not read ({type(exc).__name__}: {exc})"
+    try:
+        return _nested(text, first, cwd)
+    except OSError as exc:
+        return f"runs files interlock could not read ({type(exc).__name__}: {exc})"
+
+
+def _with_imports(read: Script, where: str | None, moved: str | None) -> Script | str:
+    """``read`` behind a ``cd`` to ``moved`` if any, followed by the blocks of the
+    workspace modules its code imports (``_imports``)."""
+    imported = _imports(read, where, moved)
+    placed = _moved(read, moved)
+    if isinstance(imported, str):
+        return imported
+    if isinstance(placed, str) or not imported:
+        return placed
+    text = placed.text + "".join(module.text for module in imported)
+    return Script(
+        text,
+        read.path,
+        read.cwd,
+        read.sha256,
+        limit=read.limit,
+        more=(*read.more, *imported),
+        runner=read.runner,
+        code=read.code,
+    )
 
 
 def _nested(text: str, first: Script | None, cwd: str | None) -> Script | str | None:
@@ -180,12 +224,127 @@ def _loaded(
 
 def _fed(argv: list[str], where: str | None, moved: str | None, ran: str) -> Script | str | None:
     """``scriptfile``'s reading of ``argv`` run in ``where``, its block behind a ``cd``
-    to ``moved`` (as the line wrote it) when the command runs elsewhere."""
+    to ``moved`` (as the line wrote it) when the command runs elsewhere, followed by
+    the blocks of the workspace modules its code imports (``_imports``)."""
     try:
         read = script_of(argv, where, ran)
     except (OSError, ValueError):  # no such file: the run itself would fail
         return None
-    return read if read is None or isinstance(read, str) else _moved(read, moved)
+    return read if read is None or isinstance(read, str) else _with_imports(read, where, moved)
+
+
+def _imports(read: Script, where: str | None, moved: str | None) -> list[Script] | str:
+    """The modules of the workspace that Python or node code imports, at any depth,
+    each read as a script of its own: a helper module holds code that runs as surely
+    as the script importing it (``import helpers``, ``require("./lib")``)."""
+    import os
+
+    seen = {os.path.realpath(_absolute(read))}
+    queue, out = [read], []
+    while queue:
+        current = queue.pop(0)
+        for path in _imported_files(current, where):
+            real = os.path.realpath(path)
+            if real in seen:
+                continue
+            seen.add(real)
+            if len(seen) > MAX_IMPORTS:
+                return f"{read.path} imports more than {MAX_IMPORTS} modules of the workspace"
+            try:
+                module = script_of([current.runner, path], where, f"{current.path} imports")
+            except (OSError, ValueError):
+                continue
+            if isinstance(module, str):
+                return module
+            if module is None:
+                continue
+            placed = _moved(module, moved)
+            if isinstance(placed, str):
+                return placed
+            queue.append(module)
+            out.append(placed)
+    return out
+
+
+def _imported_files(read: Script, where: str | None) -> list[str]:
+    """The files of the workspace ``read``'s code imports: for Python, from the
+    script's folder and the working directory (``sys.path[0]`` for a file and for
+    ``-m``), with the packages' ``__init__.py`` on the way; for node, relative
+    ``require``/``import`` specifiers resolved as node resolves them."""
+    import os
+
+    folder = os.path.dirname(_absolute(read))
+    if read.runner.startswith("python"):
+        roots = list(dict.fromkeys([folder, os.path.abspath(where or os.curdir)]))
+        return _python_files(read.code, roots, folder)
+    if read.runner == "node":
+        return _node_files(read.code, folder)
+    return []
+
+
+def _python_files(code: str, roots: list[str], folder: str) -> list[str]:
+    import ast
+    import os
+
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return []  # the classifier holds code that does not parse
+    wanted: list[tuple[str, list[str]]] = []  # (root, dotted names)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            wanted += [(root, [a.name]) for a in node.names for root in roots]
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            base = folder
+            for _ in range(node.level - 1):
+                base = os.path.dirname(base)
+            head = [node.module] if node.module else []
+            wanted += [
+                (
+                    base,
+                    head
+                    + [f"{node.module}.{a.name}" if node.module else a.name for a in node.names],
+                )
+            ]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            wanted += [(root, names) for root in roots]
+    files: list[str] = []
+    for root, names in wanted:
+        for name in names:
+            parts = name.split(".")
+            for depth in range(1, len(parts) + 1):
+                base = os.path.join(root, *parts[:depth])
+                for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+                    if os.path.isfile(candidate):
+                        files.append(candidate)
+    return list(dict.fromkeys(files))
+
+
+def _node_files(code: str, folder: str) -> list[str]:
+    import os
+
+    files: list[str] = []
+    for found in _JS_IMPORT.finditer(code):
+        base = os.path.normpath(os.path.join(folder, found.group(2)))
+        for candidate in (
+            base,
+            *(base + ext for ext in _JS_ENDINGS),
+            os.path.join(base, "index.js"),
+        ):
+            if os.path.isfile(candidate) and not candidate.endswith(".json"):
+                files.append(candidate)
+                break
+    return list(dict.fromkeys(files))
+
+
+def _absolute(read: Script) -> str:
+    import os
+
+    path = read.path
+    if read.cwd and not os.path.isabs(path):
+        path = os.path.join(read.cwd, path)
+    return os.path.abspath(path)
 
 
 def _moved(read: Script, moved: str | None) -> Script | str:
@@ -199,7 +358,16 @@ def _moved(read: Script, moved: str | None) -> Script | str:
         return f"runs {read.path} in a directory whose name holds a control character"
     note, _, rest = read.text.partition("\n")
     text = f"{note}\n( cd {shlex.quote(moved)} && {rest})\n"
-    return Script(text, read.path, read.cwd, read.sha256, limit=read.limit, more=read.more)
+    return Script(
+        text,
+        read.path,
+        read.cwd,
+        read.sha256,
+        limit=read.limit,
+        more=read.more,
+        runner=read.runner,
+        code=read.code,
+    )
 
 
 def _expanded(argv: list[str], where: str | None) -> list[str]:
@@ -233,10 +401,7 @@ def _key(read: Script) -> tuple[str, str]:
     it without its note (the same file fed elsewhere or otherwise is read again)."""
     import os
 
-    path = read.path
-    if read.cwd and not os.path.isabs(path):
-        path = os.path.join(read.cwd, path)
-    return os.path.realpath(path), read.text.partition("\n")[2]
+    return os.path.realpath(_absolute(read)), read.text.partition("\n")[2]
 
 
 def _written(argv: list[str]) -> str | None:

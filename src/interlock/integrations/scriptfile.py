@@ -188,9 +188,11 @@ class Script:
     (``text``, what is classified and submitted), the file as the line names it (for
     ``pkgscripts``, the ``package.json`` holding the scripts), its working directory,
     its SHA-256 and the largest size it is read at. ``more`` holds the other files
-    fed in the same text (``linecode``: every file a line runs, at any depth)."""
+    fed in the same text (``linecode``: every file a line runs, at any depth);
+    ``runner`` and ``code`` the program a script is fed to and the code it was read
+    as (``linecode`` reads the local modules that code imports)."""
 
-    __slots__ = ("cwd", "limit", "more", "path", "sha256", "text")
+    __slots__ = ("code", "cwd", "limit", "more", "path", "runner", "sha256", "text")
 
     def __init__(
         self,
@@ -201,9 +203,11 @@ class Script:
         *,
         limit: int = MAX_SCRIPT_BYTES,
         more: tuple[Script, ...] = (),
+        runner: str = "",
+        code: str = "",
     ) -> None:
         self.text, self.path, self.cwd, self.sha256 = text, path, cwd, sha256
-        self.limit, self.more = limit, more
+        self.limit, self.more, self.runner, self.code = limit, more, runner, code
 
     def unchanged(self) -> bool:
         """Whether every file read still holds what was read (``interlock exec`` asks
@@ -322,7 +326,7 @@ def script_of(argv: Sequence[str], cwd: str | None, ran: str) -> Script | str | 
     )
     body = content if content.endswith("\n") else content + "\n"
     fed = f"{note}\n{shlex.join([*prefix, *command, *args])} <<'{delimiter}'\n{body}{delimiter}\n"
-    return Script(fed, word, cwd, sha)
+    return Script(fed, word, cwd, sha, runner=command[0].rpartition("/")[2], code=content)
 
 
 def note_safe(text: str) -> str:
