@@ -475,22 +475,12 @@ class _Make:
         import shlex
 
         shell = self._shell()
-        lines = [f"{shell} -c {shlex.quote(_placed(c))}" for c in _unique(self.shells)]
+        lines = [f"{shell} -c {shlex.quote(placed(c))}" for c in _unique(self.shells)]
         for rule, target in self._chosen(asked.goals):
             lines += self._recipe(rule, target, shell)
-        if any(ch < " " and ch not in "\t\n" for ch in "".join(lines)):
-            raise Unfollowed("a makefile's recipes hold control characters")
-        main = self.read_files[0]
-        names = ", ".join(f"{_shown(f.path)} sha256 {f.sha256}" for f in self.read_files)
-        note = f"# interlock: `{note_safe(ran)}` runs these make recipes ({names}), as read"
-        body = "\n".join(lines) or ":"
-        if asked.directory:
-            body = f"( cd {shlex.quote(asked.directory)} &&\n{body}\n)"
-        text = f"{note}\n{body}\n# interlock: the line as written\n{ran}\n"
-        if len(text.encode("utf-8", "surrogatepass")) > MAX_SCRIPT_BYTES:
-            return f"make runs recipes of over {MAX_SCRIPT_BYTES // 1024} KiB"
-        more = tuple(self.read_files[1:])
-        return Script(text, main.path, cwd, main.sha256, limit=MAX_MAKEFILE_BYTES, more=more)
+        return recipes_script(
+            "make", lines, self.read_files, directory=asked.directory, ran=ran, cwd=cwd
+        )
 
     def _shell(self) -> str:
         import posixpath
@@ -561,8 +551,31 @@ class _Make:
         for command in commands:
             if command.strip():
                 variants = self.expand(command, auto)
-                out += [f"{shell} -c {shlex.quote(_placed(v))}" for v in variants]
+                out += [f"{shell} -c {shlex.quote(placed(v))}" for v in variants]
         return out
+
+
+def recipes_script(
+    tool: str, lines: list[str], files: list[Script], *, directory: str, ran: str, cwd: str | None
+) -> Script | str:
+    """What is submitted for a task runner (make, just): the shell lines its recipes
+    run, behind a ``cd`` to ``directory`` if the runner changes to one, the files read
+    and their SHA-256 in the note, then the line as written. Why not, when the
+    recipes hold control characters or are over the classifier's limit."""
+    import shlex
+
+    if any(ch < " " and ch not in "\t\n" for ch in "".join(lines)):
+        return f"{tool}'s recipes hold control characters"
+    names = ", ".join(f"{_shown(f.path)} sha256 {f.sha256}" for f in files)
+    note = f"# interlock: `{note_safe(ran)}` runs these {tool} recipes ({names}), as read"
+    body = "\n".join(lines) or ":"
+    if directory:
+        body = f"( cd {shlex.quote(directory)} &&\n{body}\n)"
+    text = f"{note}\n{body}\n# interlock: the line as written\n{ran}\n"
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_SCRIPT_BYTES:
+        return f"{tool} runs recipes of over {MAX_SCRIPT_BYTES // 1024} KiB"
+    main, more = files[0], tuple(files[1:])
+    return Script(text, main.path, cwd, main.sha256, limit=MAX_MAKEFILE_BYTES, more=more)
 
 
 def _recipe_line(lines: list[str], at: int) -> tuple[str, int]:
@@ -602,7 +615,7 @@ def _outside_references(line: str, char: str) -> int:
     return -1
 
 
-def _placed(command: str) -> str:
+def placed(command: str) -> str:
     """``command`` with each ``DYNAMIC`` inside single quotes closed out of them:
     ``'$(X)'`` must still read as a value computed when make runs, not as the
     placeholder's own letters."""

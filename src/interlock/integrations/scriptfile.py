@@ -310,7 +310,7 @@ def script_of(argv: Sequence[str], cwd: str | None, ran: str) -> Script | str | 
     if not _text(data):
         return f"{word} is not UTF-8 text"
     content = data.decode("utf-8")
-    command = head or _shebang(content)
+    command = head or shebang_command(content)
     if command is None:
         line = content.partition("\n")[0][:80]
         return f"{word} runs through `{line}`, which interlock does not read"
@@ -446,7 +446,7 @@ def _assignment(word: str) -> bool:
     return bool(equals) and name.isidentifier() and name.isascii()
 
 
-def _shebang(content: str) -> list[str] | None:
+def shebang_command(content: str) -> list[str] | None:
     """The command reading standard input that a script's ``#!`` line names: a shell
     or an interpreter, directly (with at most one option word, which the kernel
     passes as one argument, of those ``_OPTIONS`` follows) or through ``/usr/bin/env
