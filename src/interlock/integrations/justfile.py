@@ -23,18 +23,21 @@ from __future__ import annotations
 
 import re
 
-from interlock.integrations.makefile import DYNAMIC, placed, recipes_script
-from interlock.integrations.runners import JUSTS, SHELLS, literal
-from interlock.integrations.scriptfile import Script, read_regular, shebang_command
+from interlock.integrations.makefile import (
+    DYNAMIC,
+    Unfollowed,
+    placed,
+    read_task_file,
+    recipes_script,
+    runner_line,
+)
+from interlock.integrations.runners import JUSTS, SHELLS
+from interlock.integrations.scriptfile import Script, shebang_command
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-#: Largest justfile (or imported file) read.
-MAX_JUSTFILE_BYTES = 256 * 1024
-#: Most files (the justfile and its imports) read for one ``just``.
-MAX_FILES = 16
 #: Options of just that take the next word (or ``=value``).
 _VALUED = frozenset(
     {"-f", "--justfile", "-d", "--working-directory", "--color", "--dump-format",
@@ -58,20 +61,9 @@ _STRING = re.compile(r"""^(?:'([^']*)'|"((?:[^"\\]|\\.)*)")$""")
 _INTERPOLATION = re.compile(r"\{\{(.*?)\}\}")
 
 
-class Unfollowed(Exception):  # noqa: N818 - a reason, not a failure of interlock's
-    """What just decides only when it runs: the gate asks the operator, with why."""
-
-
 def read_just_line(text: str, cwd: str | None) -> Script | str | None:
     """``read_just`` of a line that is one ``just`` command of literal words."""
-    import shlex
-
-    if not literal(text) or text.split(None, 1)[0] not in JUSTS:
-        return None
-    try:
-        return read_just(shlex.split(text), cwd, text.strip())
-    except OSError:
-        return None
+    return runner_line(text, cwd, JUSTS, read_just)
 
 
 def read_just(argv: Sequence[str], cwd: str | None, ran: str) -> Script | str | None:
@@ -168,21 +160,10 @@ class _Just:
         self.folder = ""
 
     def read(self, path: str) -> None:
-        import hashlib
         import os
 
-        if len(self.files) >= MAX_FILES:
-            raise Unfollowed(f"just reads more than {MAX_FILES} files")
-        data = read_regular(path, MAX_JUSTFILE_BYTES)
-        if isinstance(data, str):
-            raise Unfollowed(f"{path} {data}")
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise Unfollowed(f"{path} is not UTF-8 text") from None
+        text = read_task_file(path, path, self.files, "just")
         self.folder = self.folder or os.path.dirname(os.path.abspath(path))
-        sha = hashlib.sha256(data).hexdigest()
-        self.files.append(Script("", os.path.abspath(path), None, sha, limit=MAX_JUSTFILE_BYTES))
         self._lines(text.replace("\r\n", "\n").split("\n"), os.path.dirname(path))
 
     def _lines(self, lines: list[str], folder: str) -> None:

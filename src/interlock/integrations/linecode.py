@@ -93,16 +93,7 @@ def _with_imports(read: Script, where: str | None, moved: str | None) -> Script 
     if isinstance(placed, str) or not imported:
         return placed
     text = placed.text + "".join(module.text for module in imported)
-    return Script(
-        text,
-        read.path,
-        read.cwd,
-        read.sha256,
-        limit=read.limit,
-        more=(*read.more, *imported),
-        runner=read.runner,
-        code=read.code,
-    )
+    return read.with_text(text, (*read.more, *imported))
 
 
 def _nested(text: str, first: Script | None, cwd: str | None) -> Script | str | None:
@@ -360,17 +351,7 @@ def _moved(read: Script, moved: str | None) -> Script | str:
     if any(ch < " " or ch == "\x7f" for ch in moved):
         return f"runs {read.path} in a directory whose name holds a control character"
     note, _, rest = read.text.partition("\n")
-    text = f"{note}\n( cd {shlex.quote(moved)} && {rest})\n"
-    return Script(
-        text,
-        read.path,
-        read.cwd,
-        read.sha256,
-        limit=read.limit,
-        more=read.more,
-        runner=read.runner,
-        code=read.code,
-    )
+    return read.with_text(f"{note}\n( cd {shlex.quote(moved)} && {rest})\n")
 
 
 def _expanded(argv: list[str], where: str | None) -> list[str]:

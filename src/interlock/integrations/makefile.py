@@ -36,7 +36,7 @@ from interlock.integrations.scriptfile import MAX_SCRIPT_BYTES, Script, note_saf
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
 #: Largest makefile (or included file) read.
 MAX_MAKEFILE_BYTES = 256 * 1024
@@ -94,18 +94,30 @@ T = TypeVar("T")
 
 
 class Unfollowed(Exception):  # noqa: N818 - a reason, not a failure of interlock's
-    """What make decides only when it runs: the gate asks the operator, with why."""
+    """What a task runner (make, just) decides only when it runs: the gate asks the
+    operator, with why."""
 
 
 def read_make_line(text: str, cwd: str | None) -> Script | str | None:
-    """``read_make`` of a line that is one ``make`` command of literal words; ``None``
-    for any other line and where make itself would fail to read its makefile."""
+    """``read_make`` of a line that is one ``make`` command of literal words."""
+    return runner_line(text, cwd, MAKES, read_make)
+
+
+def runner_line(
+    text: str,
+    cwd: str | None,
+    names: frozenset[str],
+    read: Callable[[Sequence[str], str | None, str], Script | str | None],
+) -> Script | str | None:
+    """``read`` of a line that is one command of literal words whose program is one
+    of ``names`` (a task runner); ``None`` for any other line and where the runner
+    itself would fail to read its file."""
     import shlex
 
-    if not literal(text) or text.split(None, 1)[0] not in MAKES:
+    if not literal(text) or text.split(None, 1)[0] not in names:
         return None
     try:
-        return read_make(shlex.split(text), cwd, text.strip())
+        return read(shlex.split(text), cwd, text.strip())
     except OSError:
         return None
 
@@ -234,29 +246,14 @@ class _Make:
 
     def read(self, name: str, *, required: bool) -> None:
         """Read one makefile (and what it includes) into the rules and variables."""
-        import hashlib
         import os
 
         path = os.path.join(self.folder, name)
-        if len(self.read_files) >= MAX_FILES:
-            raise Unfollowed(f"make reads more than {MAX_FILES} makefiles")
         if not os.path.isfile(path):
             if required:
                 raise Unfollowed(f"make reads {name}, which is not there (make may make it)")
             return
-        data = read_regular(path, MAX_MAKEFILE_BYTES)
-        if isinstance(data, str):
-            raise Unfollowed(f"{name} {data}")
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise Unfollowed(f"{name} is not UTF-8 text") from None
-        if "\x00" in text:
-            raise Unfollowed(f"{name} is not text")
-        sha = hashlib.sha256(data).hexdigest()
-        self.read_files.append(
-            Script("", os.path.abspath(path), None, sha, limit=MAX_MAKEFILE_BYTES)
-        )
+        text = read_task_file(path, name, self.read_files, "make")
         if "$(eval" in text or "${eval" in text:
             raise Unfollowed(f"{name} makes rules with $(eval …) when make runs")
         for found in _SHELL_CALL.finditer(text):
@@ -553,6 +550,30 @@ class _Make:
                 variants = self.expand(command, auto)
                 out += [f"{shell} -c {shlex.quote(placed(v))}" for v in variants]
         return out
+
+
+def read_task_file(path: str, shown: str, files: list[Script], tool: str) -> str:
+    """The text of a task runner's file (a makefile, a justfile, an included one),
+    recorded in ``files`` with its SHA-256 so that ``Script.unchanged`` reads it
+    again. ``Unfollowed`` for more than ``MAX_FILES`` files, one over
+    ``MAX_MAKEFILE_BYTES`` or not UTF-8 text; ``OSError`` where it cannot be read."""
+    import hashlib
+    import os
+
+    if len(files) >= MAX_FILES:
+        raise Unfollowed(f"{tool} reads more than {MAX_FILES} files")
+    data = read_regular(path, MAX_MAKEFILE_BYTES)
+    if isinstance(data, str):
+        raise Unfollowed(f"{shown} {data}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Unfollowed(f"{shown} is not UTF-8 text") from None
+    if "\x00" in text:
+        raise Unfollowed(f"{shown} is not text")
+    sha = hashlib.sha256(data).hexdigest()
+    files.append(Script("", os.path.abspath(path), None, sha, limit=MAX_MAKEFILE_BYTES))
+    return text
 
 
 def recipes_script(

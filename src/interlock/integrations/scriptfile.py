@@ -209,6 +209,19 @@ class Script:
         self.text, self.path, self.cwd, self.sha256 = text, path, cwd, sha256
         self.limit, self.more, self.runner, self.code = limit, more, runner, code
 
+    def with_text(self, text: str, more: tuple[Script, ...] | None = None) -> Script:
+        """This reading fed by ``text`` instead (``more`` files read with it, if given)."""
+        return Script(
+            text,
+            self.path,
+            self.cwd,
+            self.sha256,
+            limit=self.limit,
+            more=self.more if more is None else more,
+            runner=self.runner,
+            code=self.code,
+        )
+
     def unchanged(self) -> bool:
         """Whether every file read still holds what was read (``interlock exec`` asks
         just before it runs the approved line, which reads the files again)."""
