@@ -148,12 +148,12 @@ def with_script(call: ToolCall) -> ToolCall | str:
 
 
 def read_code(text: str, cwd: str | None) -> Script | str | None:
-    """The script (``scriptfile``), package.json scripts (``pkgscripts``), or make or
-    just recipes (``makefile``, ``justfile``) ``text`` runs, read from ``cwd``, with
-    every other local file the line or that code runs (``linecode``); why one cannot
-    be read; ``None`` for a line that runs none. One reading for the hooks,
-    ``interlock exec`` and ``interlock check``."""
-    from interlock.integrations import justfile, makefile, pkgscripts, scriptfile
+    """The script (``scriptfile``), package.json scripts (``pkgscripts``), or a task
+    runner's recipes (``makefile``, ``justfile``, ``taskfile``) ``text`` runs, read
+    from ``cwd``, with every other local file the line or that code runs
+    (``linecode``); why one cannot be read; ``None`` for a line that runs none. One
+    reading for the hooks, ``interlock exec`` and ``interlock check``."""
+    from interlock.integrations import justfile, makefile, pkgscripts, scriptfile, taskfile
     from interlock.integrations.runners import may_run_nested
 
     first = (
@@ -161,6 +161,7 @@ def read_code(text: str, cwd: str | None) -> Script | str | None:
         or pkgscripts.read_scripts(text, cwd)
         or makefile.read_make_line(text, cwd)
         or justfile.read_just_line(text, cwd)
+        or taskfile.read_task_line(text, cwd)
     )
     if isinstance(first, str) or (first is None and not may_run_nested(text, cwd)):
         return first

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 
-from interlock.integrations.runners import JUSTS, MAKES, MANAGERS
+from interlock.integrations.runners import JUSTS, MAKES, MANAGERS, TASK_RUNNERS, TASKS
 from interlock.integrations.scriptfile import MAX_SCRIPT_BYTES, Script, script_of
 
 TYPE_CHECKING = False
@@ -163,15 +163,16 @@ def _run_by_code(text: str, cwd: str | None) -> list[Script | str | None]:
 
 
 def _read_of(cmd: SimpleCommand, cwd: str | None, moved: str | None) -> Script | str | None:
-    """What ``cmd`` runs from a local file: a script, package.json scripts, or the
-    recipes of a makefile or a justfile."""
+    """What ``cmd`` runs from a local file: a script, package.json scripts, or a task
+    runner's recipes (make, just, task)."""
     from interlock.integrations.justfile import read_just
     from interlock.integrations.makefile import read_make
     from interlock.integrations.pkgscripts import scripts_of
+    from interlock.integrations.taskfile import read_task
 
     where = _joined(cwd, moved)
     argv = _expanded(list(cmd.argv), where)
-    if argv[0] not in MANAGERS and cmd.program not in MAKES and cmd.program not in JUSTS:
+    if argv[0] not in MANAGERS and cmd.program not in TASK_RUNNERS:
         return _fed(argv, where, moved, cmd.text)
     written = _written(argv)
     if written is None:
@@ -181,6 +182,8 @@ def _read_of(cmd: SimpleCommand, cwd: str | None, moved: str | None) -> Script |
             read = read_make(argv, where, written)
         elif cmd.program in JUSTS:
             read = read_just(argv, where, written)
+        elif cmd.program in TASKS:
+            read = read_task(argv, where, written)
         else:
             read = scripts_of(argv, where, written)
     except (OSError, ValueError, RecursionError):  # the program itself would fail

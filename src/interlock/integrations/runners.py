@@ -27,6 +27,10 @@ MANAGERS: frozenset[str] = frozenset({"npm", "yarn", "pnpm", "bun"})
 MAKES: frozenset[str] = frozenset({"make", "gmake"})
 #: just, which runs the recipes of a justfile (``justfile``).
 JUSTS: frozenset[str] = frozenset({"just"})
+#: go-task, which runs the commands of a Taskfile (``taskfile``).
+TASKS: frozenset[str] = frozenset({"task", "go-task"})
+#: Task runners whose files the gate reads (``makefile``, ``justfile``, ``taskfile``).
+TASK_RUNNERS: frozenset[str] = MAKES | JUSTS | TASKS
 
 _PROGRAMS = SHELLS | SOURCES | INTERPRETERS | WRAPPERS
 #: Characters that make a line more than one command of literal words, or that bash
@@ -52,9 +56,9 @@ def runs_file(text: str) -> bool:
 
 def runs_scripts(text: str) -> bool:
     """Whether ``text`` may be one command running package scripts (``pkgscripts``)
-    or the recipes of a makefile (``makefile``) or a justfile (``justfile``)."""
+    or the recipes of a task runner's file (``makefile``, ``justfile``, ``taskfile``)."""
     first = _first(text)
-    return literal(text) and (first in MANAGERS or first in MAKES or first in JUSTS)
+    return literal(text) and (first in MANAGERS or first in TASK_RUNNERS)
 
 
 def may_run_code(text: str) -> bool:
@@ -68,7 +72,7 @@ _BETWEEN = str.maketrans(dict.fromkeys(";&|<>()`$\"'={}\\\t\r\n", " "))
 _SCRIPT_ENDINGS = (".sh", ".bash", ".zsh", ".ksh", ".py", ".js", ".mjs", ".cjs", ".pl", ".rb")
 #: Words that may run a file: programs that run one, and the variables naming a
 #: file bash or sh sources first (``BASH_ENV=./x.sh``, ``export ENV=…``).
-_RUNNER_WORDS = (_PROGRAMS - {"."}) | MANAGERS | MAKES | JUSTS | {"BASH_ENV", "ENV"}
+_RUNNER_WORDS = (_PROGRAMS - {"."}) | MANAGERS | TASK_RUNNERS | {"BASH_ENV", "ENV"}
 #: ``.`` as the command of a line, or after an operator: the builtin ``source``.
 _DOT = ("; . ", "& . ", "| . ", "( . ", "\n. ", "\t. ")
 #: The file type bits of ``st_mode``, and those of a regular file.
