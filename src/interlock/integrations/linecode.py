@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 
-from interlock.integrations.runners import JUSTS, MAKES, MANAGERS, TASK_RUNNERS, TASKS
+from interlock.integrations.runners import JUSTS, MAKES, MANAGERS, TASK_RUNNERS
 from interlock.integrations.scriptfile import MAX_SCRIPT_BYTES, Script, script_of
 
 TYPE_CHECKING = False
@@ -177,17 +177,19 @@ def _read_of(cmd: SimpleCommand, cwd: str | None, moved: str | None) -> Script |
     written = _written(argv)
     if written is None:
         return f"runs {argv[0]} with words interlock cannot quote on one line"
-    try:
-        if cmd.program in MAKES:
-            read = read_make(argv, where, written)
-        elif cmd.program in JUSTS:
-            read = read_just(argv, where, written)
-        elif cmd.program in TASKS:
-            read = read_task(argv, where, written)
-        else:
+    if cmd.program in TASK_RUNNERS:
+        runner = (
+            read_make if cmd.program in MAKES else read_just if cmd.program in JUSTS else read_task
+        )
+        try:
+            read = runner(argv, where, written)
+        except OSError:  # the runner itself could not read its file; any other error denies
+            return None
+    else:
+        try:
             read = scripts_of(argv, where, written)
-    except (OSError, ValueError, RecursionError):  # the program itself would fail
-        return None
+        except (OSError, ValueError, RecursionError):  # npm itself fails on such a file
+            return None
     return read if read is None or isinstance(read, str) else _moved(read, moved)
 
 
@@ -249,8 +251,8 @@ def _imports(read: Script, where: str | None, moved: str | None) -> list[Script]
                 return f"{read.path} imports more than {MAX_IMPORTS} modules of the workspace"
             try:
                 module = script_of([current.runner, path], where, f"{current.path} imports")
-            except (OSError, ValueError):
-                continue
+            except (OSError, ValueError) as exc:  # it is there but cannot be read: ask
+                return f"{current.path} imports {path}, which cannot be read ({exc})"
             if isinstance(module, str):
                 return module
             if module is None:

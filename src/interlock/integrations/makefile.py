@@ -201,9 +201,7 @@ def _arguments(argv: Sequence[str]) -> _Asked:
                 asked.env_first = asked.env_first or "e" in word[1:]
             else:
                 raise Unfollowed(f"make runs with {word}, an option interlock does not follow")
-        elif equals and _ASSIGN.match(word):
-            found = _ASSIGN.match(word)
-            assert found is not None
+        elif equals and (found := _ASSIGN.match(word)) is not None:
             asked.overrides[found.group(1)] = found.group(3)
         else:
             asked.goals.append(word)
