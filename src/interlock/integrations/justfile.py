@@ -13,7 +13,7 @@ every backtick the file evaluates while loading, in the justfile's folder.
 Interpolations (``{{name}}``) of variables set to a string are expanded; anything
 else (a recipe's parameters, an expression, a function call, an environment
 variable) is a value computed when just runs, which the classifier holds in a
-program's place and judges as an argument elsewhere (``makefile.DYNAMIC``). What the
+program's place and judges as an argument elsewhere (``recipes.DYNAMIC``). What the
 hook cannot follow (``--command``, ``--shell``, ``mod``, a ``set shell`` that is not
 a shell, a shebang interlock does not read, an option it does not know) gives why,
 and the gate asks the operator. Standard library only.
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from interlock.integrations.makefile import (
+from interlock.integrations.recipes import (
     DYNAMIC,
     Unfollowed,
     placed,

@@ -12,7 +12,7 @@ task's ``dir``, plus every ``sh:`` variable (task runs those while loading), as
 
 Templates (``{{.NAME}}``) of variables set to a plain string are expanded; anything
 else (``CLI_ARGS``, a ``for`` item, a function, a variable from the environment) is a
-value computed when task runs (``makefile.DYNAMIC``). What the hook cannot follow (a
+value computed when task runs (``recipes.DYNAMIC``). What the hook cannot follow (a
 Taskfile that is not the YAML task reads, a shape of entry it does not know, an
 option it does not know, a remote include) gives why, and the gate asks the
 operator. A ``task`` command that names no task of the Taskfile runs nothing (task
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-from interlock.integrations.makefile import (
+from interlock.integrations.recipes import (
     DYNAMIC,
     Unfollowed,
     placed,
