@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from interlock.integrations.calls import ToolCall
 from interlock.integrations.gate import HookSettings, judge, read_code
-from interlock.integrations.makefile import read_make
+from interlock.integrations.makefile import read_make, read_make_line
 from interlock.integrations.runners import may_run_code, may_run_nested
 from interlock.integrations.scriptfile import Script
 
@@ -180,6 +180,12 @@ def test_an_optional_include_may_be_missing(tmp_path: Path) -> None:
 def test_no_makefile_is_left_alone(tmp_path: Path) -> None:
     assert read_code("make build", str(tmp_path)) is None
     assert read_make(["make"], str(tmp_path), "make") is None
+
+
+def test_an_open_quote_is_no_error(tmp_path: Path) -> None:
+    makefile(tmp_path, BASIC)
+    assert read_make_line("make 'deploy", str(tmp_path)) is None  # not one literal command
+    assert verdict("make 'deploy", tmp_path) != "allow"  # the classifier: not valid shell
 
 
 def test_gnumakefile_comes_first(tmp_path: Path) -> None:

@@ -48,7 +48,11 @@ def runner_line(
     if not literal(text) or text.split(None, 1)[0] not in names:
         return None
     try:
-        return read(shlex.split(text), cwd, text.strip())
+        argv = shlex.split(text)
+    except ValueError:  # an open quote: bash runs nothing of it
+        return None
+    try:
+        return read(argv, cwd, text.strip())
     except OSError:
         return None
 
