@@ -32,6 +32,9 @@ CWD = "/home/alice/proj"
         (".vscode/tasks.json", "editor"),
         (".devcontainer/devcontainer.json", "editor"),
         ("/home/alice/proj/.github/workflows/x.yml", "CI pipeline"),
+        (".yarnrc.yml", "tool's settings"),
+        ("web/.yarnrc.yml", "tool's settings"),
+        ("mise.toml", "tool's settings"),
     ],
 )
 def test_what_runs_later(path: str, what: str) -> None:

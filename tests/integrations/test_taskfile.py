@@ -124,6 +124,8 @@ def test_sh_variables_run_while_task_loads(tmp_path: Path) -> None:
         ("includes:\n  r: https://x/Taskfile.yml\ntasks:\n  run: x\n", "task run", "https"),
         ("includes:\n  r: ./missing\ntasks:\n  run: x\n", "task run", "missing"),
         ("tasks:\n  run:\n    deps: [nothere]\n", "task run", "nothere"),
+        ("includes: x\ntasks:\n  run: x\n", "task run", "includes are not a mapping"),
+        ("tasks:\n  run:\n    dir: [1]\n    cmds: [x]\n", "task run", "dir"),
     ],
 )
 def test_what_task_decides_when_it_runs_asks(

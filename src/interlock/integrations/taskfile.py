@@ -175,9 +175,13 @@ class _Tasks:
             raise Unfollowed(f"{path}'s tasks are not a mapping")
         for name, task in tasks.items():
             self.tasks[f"{namespace}{name}"] = (task, folder)
-            for alias in (task.get("aliases") or []) if isinstance(task, dict) else []:
+            aliases = task.get("aliases") if isinstance(task, dict) else None
+            for alias in aliases if isinstance(aliases, list) else []:
                 self.tasks[f"{namespace}{alias}"] = (task, folder)
-        for name, include in (document.get("includes") or {}).items():
+        includes = document.get("includes") or {}
+        if not isinstance(includes, dict):
+            raise Unfollowed(f"{path}'s includes are not a mapping")
+        for name, include in includes.items():
             self._include(str(name), include, folder, namespace)
 
     def _include(self, name: str, include: object, folder: str, namespace: str) -> None:
@@ -255,7 +259,9 @@ class _Tasks:
         if not isinstance(task, dict):
             raise Unfollowed(f"task {name} is not a shape interlock reads")
         where = folder
-        if isinstance(task.get("dir"), str):
+        if "dir" in task:
+            if not isinstance(task["dir"], str):
+                raise Unfollowed(f"task {name} runs in a dir interlock cannot name")
             where = os.path.join(folder, self._expanded(task["dir"]))
         self._variables(task.get("vars"), folder)
         self._variables(task.get("env"), folder)

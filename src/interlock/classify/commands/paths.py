@@ -169,12 +169,14 @@ _HOOK_LATER = "a git hook manager's hook, which runs later on your own commits"
 _DIRENV_LATER = "direnv's .envrc, which your shell runs on entering the directory"
 _CI_LATER = "a CI pipeline, which CI runs later with its own credentials"
 _EDITOR_LATER = "editor tasks or a dev container's set-up, which the editor runs"
+_TOOL_LATER = "a tool's settings that name code it runs on your own commands"
 
 #: Files in the workspace that another program runs or obeys later, on the user's own
 #: commands or in CI: hooks on commit, checkout, merge; ``core.hooksPath``, aliases and
 #: filters in git's config; direnv's ``.envrc`` on ``cd``; CI pipelines on push, with
-#: deploy credentials; an editor's tasks. Code written there runs outside any agent
-#: check, so it is not local work. Prefixes ending in ``/`` are directories.
+#: deploy credentials; an editor's tasks (and ``_ANY_FOLDER``). Code written there
+#: runs outside any agent check, so it is not local work. Prefixes ending in ``/`` are
+#: directories.
 _RUNS_LATER: tuple[tuple[str, str], ...] = (
     (".git/hooks/", GIT_LATER),
     (".git/config", GIT_LATER),
@@ -183,7 +185,6 @@ _RUNS_LATER: tuple[tuple[str, str], ...] = (
     (".pre-commit-config.yaml", _HOOK_LATER),
     (".lefthook.yml", _HOOK_LATER),
     ("lefthook.yml", _HOOK_LATER),
-    (".envrc", _DIRENV_LATER),
     (".github/workflows/", _CI_LATER),
     (".github/actions/", _CI_LATER),
     (".gitlab-ci.yml", _CI_LATER),
@@ -197,6 +198,15 @@ _RUNS_LATER: tuple[tuple[str, str], ...] = (
     (".vscode/tasks.json", _EDITOR_LATER),
     (".devcontainer/", _EDITOR_LATER),
 )
+#: Files read in whichever folder they are in (the one entered, or a project's root
+#: below the workspace): direnv's ``.envrc``; yarn's ``.yarnrc.yml``, whose
+#: ``yarnPath`` and plugins are code every ``yarn`` runs; mise's hooks and tasks.
+_ANY_FOLDER: dict[str, str] = {
+    ".envrc": _DIRENV_LATER,
+    ".yarnrc.yml": _TOOL_LATER,
+    "mise.toml": _TOOL_LATER,
+    ".mise.toml": _TOOL_LATER,
+}
 
 
 def _judge_relative(norm: str) -> Place:
@@ -222,16 +232,14 @@ def runs_later(path: str, cwd: str | None) -> str:
 
 
 def _later(norm: str) -> str:
-    """``runs_later`` of a normalised path relative to the workspace; direnv reads an
-    ``.envrc`` in any directory entered."""
+    """``runs_later`` of a normalised path relative to the workspace; the files of
+    ``_ANY_FOLDER`` count in every folder."""
     if norm.startswith("..") or norm.startswith("/"):
         return ""
     for prefix, what in _RUNS_LATER:
         if norm == prefix.rstrip("/") or (prefix.endswith("/") and norm.startswith(prefix)):
             return what
-    if posixpath.basename(norm) == ".envrc":
-        return _DIRENV_LATER
-    return ""
+    return _ANY_FOLDER.get(posixpath.basename(norm), "")
 
 
 def protected(path: str, ctx: CommandContext) -> bool:
