@@ -161,3 +161,32 @@ def test_any_justfile_reads_as_a_script_a_reason_or_nothing(tmp_path: Path, text
     assert found is None or isinstance(found, (Script, str))
     if isinstance(found, Script):
         assert found.text.endswith("# interlock: the line as written\njust run\n")
+
+
+SCRIPTS = f"""\
+[script("python3")]
+py:
+    import os
+    os.system("{DESTROY}")
+
+[script]
+wipe:
+    cd /
+    rm -rf ./*
+
+[private]
+ok:
+    echo ok
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "allowed"), [("just py", False), ("just wipe", False), ("just ok", True)]
+)
+def test_a_script_attribute_runs_the_body_as_one_script(
+    line: str, allowed: bool, tmp_path: Path
+) -> None:
+    """``[script("python3")]`` feeds the body to python, as a shebang would; a bare
+    ``[script]`` runs it as one ``sh -eu`` script, so ``cd /`` reaches the next line."""
+    (tmp_path / "justfile").write_text(SCRIPTS)
+    assert (verdict(line, tmp_path) == "allow") is allowed, line

@@ -140,11 +140,14 @@ def _find(start: str) -> str | None:
 
 
 class _Recipe:
-    __slots__ = ("body", "dependencies", "name", "parameters")
+    __slots__ = ("body", "dependencies", "name", "parameters", "script")
 
     def __init__(self, name: str, parameters: list[str], dependencies: list[str]) -> None:
         self.name, self.parameters, self.dependencies = name, parameters, dependencies
         self.body: list[str] = []
+        #: ``[script]`` or ``[script("python3")]``: the whole body is one script run by
+        #: that interpreter (``sh -eu`` when none is named), as a shebang would.
+        self.script: str | None = None
 
 
 class _Just:
@@ -170,11 +173,17 @@ class _Just:
         import os
 
         recipe: _Recipe | None = None
+        attribute: str | None = None  # a ``[script]`` attribute for the next recipe
         for line in lines:
             if line[:1] in (" ", "\t") and recipe is not None:
                 recipe.body.append(line)
                 continue
             stripped = line.strip()
+            if line.startswith("["):  # an attribute of the next recipe ends this one
+                recipe = None
+                script = _script_attribute(stripped)
+                attribute = script if script is not None else attribute
+                continue
             if not stripped or stripped.startswith(("#", "[")):
                 if recipe is not None and not stripped:
                     recipe.body.append("")
@@ -209,6 +218,7 @@ class _Just:
                 raise Unfollowed(f"a justfile line interlock does not read: {stripped[:60]!r}")
             name, parameters, dependencies = header.groups()
             recipe = _Recipe(name, parameters.split(), _dependencies(dependencies))
+            recipe.script, attribute = attribute, None
             self.recipes.setdefault(name, recipe)
             self.order.append(name)
 
@@ -284,6 +294,8 @@ class _Just:
         import shlex
 
         body = _dedented([self._interpolated(line, recipe) for line in recipe.body])
+        if recipe.script is not None:  # run as if the interpreter were its shebang
+            body = [f"#!/usr/bin/{recipe.script}", *body]
         if body and body[0].startswith("#!"):
             program = shebang_command("\n".join(body))
             if program is None:
@@ -313,6 +325,15 @@ class _Just:
             return literal if literal is not None else DYNAMIC
 
         return _INTERPOLATION.sub(value, line.replace("{{{{", "\x00")).replace("\x00", "{{")
+
+
+def _script_attribute(line: str) -> str | None:
+    """The interpreter of a ``[script]`` attribute line (``sh -eu`` for a bare one,
+    just's default ``script-interpreter``); ``None`` for any other attribute."""
+    found = re.search(r"\bscript\s*(?:\(\s*(['\"])(.*?)\1)?", line)
+    if found is None:
+        return None
+    return found.group(2) or "sh -eu"
 
 
 def _dedented(lines: list[str]) -> list[str]:
