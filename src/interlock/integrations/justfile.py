@@ -26,6 +26,7 @@ import re
 from interlock.integrations.recipes import (
     DYNAMIC,
     Unfollowed,
+    nearest,
     placed,
     read_task_file,
     recipes_script,
@@ -122,21 +123,18 @@ def _arguments(argv: Sequence[str]) -> tuple[dict[str, str] | None, list[str]]:
 def _find(start: str) -> str | None:
     """The justfile just reads: ``justfile`` or ``.justfile``, in any case, in
     ``start`` or the nearest folder above."""
+    return nearest(start, _justfile_in)
+
+
+def _justfile_in(folder: str) -> str | None:
     import os
 
-    folder = os.path.abspath(start)
-    while True:
-        try:
-            names = sorted(os.listdir(folder))
-        except OSError:
-            names = []
-        for name in names:
-            if name.lower() in ("justfile", ".justfile"):
-                return os.path.join(folder, name)
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return None
-        folder = parent
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return None
+    found = next((n for n in names if n.lower() in ("justfile", ".justfile")), None)
+    return os.path.join(folder, found) if found else None
 
 
 class _Recipe:

@@ -29,11 +29,12 @@ from __future__ import annotations
 import re
 
 from interlock.integrations.runners import JUSTS, MAKES, MANAGERS, TASK_RUNNERS
-from interlock.integrations.scriptfile import MAX_SCRIPT_BYTES, Script, script_of
+from interlock.integrations.scriptfile import MAX_SCRIPT_BYTES, Script, controlled, script_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from interlock.classify.command import SimpleCommand
+    from interlock.classify.shell import _Walker
 
 #: Levels of scripts read: the line's own, then those they run, and so on.
 MAX_DEPTH = 4
@@ -108,11 +109,7 @@ def _nested(text: str, first: Script | None, cwd: str | None) -> Script | str | 
     for depth in range(MAX_DEPTH + 1):
         found: list[Script] = []
         walker = walk(todo)
-        reads = [
-            _read_of(cmd, cwd, moved)
-            for cmd, moved in zip(walker.commands, walker.cwds, strict=True)
-            if not (cmd.remote_host or cmd.container)  # it runs on another machine
-        ]
+        reads = _commands_read(walker, cwd)
         reads += [
             read
             for name, value, moved in walker.loaded
@@ -155,11 +152,17 @@ def _run_by_code(text: str, cwd: str | None) -> list[Script | str | None]:
     action = Action(ActionKind.SHELL, text, Target(cwd=cwd))
     reads: list[Script | str | None] = []
     for command, where in code_commands(action, default_config()):
-        walker = walk(command)
-        for cmd, moved in zip(walker.commands, walker.cwds, strict=True):
-            if not (cmd.remote_host or cmd.container):
-                reads.append(_read_of(cmd, where, moved))
+        reads += _commands_read(walk(command), where)
     return reads
+
+
+def _commands_read(walker: _Walker, cwd: str | None) -> list[Script | str | None]:
+    """``_read_of`` each command the walker found that runs on this machine."""
+    return [
+        _read_of(cmd, cwd, moved)
+        for cmd, moved in zip(walker.commands, walker.cwds, strict=True)
+        if not (cmd.remote_host or cmd.container)  # it runs on another machine
+    ]
 
 
 def _read_of(cmd: SimpleCommand, cwd: str | None, moved: str | None) -> Script | str | None:
@@ -353,7 +356,7 @@ def _moved(read: Script, moved: str | None) -> Script | str:
         return read
     import shlex
 
-    if any(ch < " " or ch == "\x7f" for ch in moved):
+    if controlled(moved):
         return f"runs {read.path} in a directory whose name holds a control character"
     note, _, rest = read.text.partition("\n")
     return read.with_text(f"{note}\n( cd {shlex.quote(moved)} && {rest})\n")
@@ -398,4 +401,4 @@ def _written(argv: list[str]) -> str | None:
     import shlex
 
     written = shlex.join(argv)
-    return None if any(ch < " " or ch == "\x7f" for ch in written) else written
+    return None if controlled(written) else written

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from interlock.integrations.calls import ToolCall
 from interlock.integrations.runners import runs_scripts
-from interlock.integrations.scriptfile import Script, read_regular, rewritten
+from interlock.integrations.scriptfile import Script, controlled, read_regular, rewritten
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ def scripts_of(argv: Sequence[str], cwd: str | None, ran: str) -> Script | str |
         return lines
     sha = hashlib.sha256(data).hexdigest()
     folder = os.path.dirname(path)
-    if any(ch < " " or ch == "\x7f" for ch in folder):
+    if controlled(folder):
         return f"the name of {folder!r} holds a line break"  # it would end the note
     configured = _run_settings(folder, start)
     if configured is not None:

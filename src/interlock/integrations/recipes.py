@@ -57,6 +57,23 @@ def runner_line(
         return None
 
 
+def nearest(start: str, here: Callable[[str], str | None]) -> str | None:
+    """The file ``here`` finds in ``start`` or the nearest folder above it, as task
+    runners look for theirs (just, go-task); ``None`` when no folder up to the root
+    holds one."""
+    import os
+
+    folder = os.path.abspath(start)
+    while True:
+        found = here(folder)
+        if found is not None:
+            return found
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
 def read_task_file(path: str, shown: str, files: list[Script], tool: str) -> str:
     """The text of a task runner's file (a makefile, a justfile, an included one),
     recorded in ``files`` with its SHA-256 so that ``Script.unchanged`` reads it

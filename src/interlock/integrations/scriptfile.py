@@ -345,7 +345,13 @@ def script_of(argv: Sequence[str], cwd: str | None, ran: str) -> Script | str | 
 def note_safe(text: str) -> str:
     """``text`` fit for a note's comment line, where a line break would end the
     comment and start code: with any control character, its escaped form."""
-    return ascii(text) if any(ch < " " or ch == "\x7f" for ch in text) else text
+    return ascii(text) if controlled(text) else text
+
+
+def controlled(text: str) -> bool:
+    """Whether ``text`` holds a control character: in a note or a generated line it
+    would end a comment or a word where the reader does not expect it."""
+    return any(ch < " " or ch == "\x7f" for ch in text)
 
 
 def _runner(

@@ -27,6 +27,7 @@ import re
 from interlock.integrations.recipes import (
     DYNAMIC,
     Unfollowed,
+    nearest,
     placed,
     read_task_file,
     recipes_script,
@@ -129,17 +130,7 @@ def _arguments(
 
 def _find(start: str) -> str | None:
     """The Taskfile task reads in ``start`` or the nearest folder above."""
-    import os
-
-    folder = os.path.abspath(start)
-    while True:
-        found = _find_here(folder)
-        if found is not None:
-            return found
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return None
-        folder = parent
+    return nearest(start, _find_here)
 
 
 class _Tasks:
